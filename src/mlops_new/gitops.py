@@ -1,0 +1,54 @@
+"""Side effects after rendering: a git repository with a first commit (skippable with --no-git)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+
+class GitError(Exception):
+    """git is missing or one of its commands failed; the project itself is complete."""
+
+
+def _git(project: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", *args], cwd=project, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise GitError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
+    return result.stdout.strip()
+
+
+def init_and_commit(project: Path, author_name: str, author_email: str) -> str:
+    """`git init` the project and commit every file; return the commit id.
+
+    The author answers are used only when git has no identity configured, so a fresh machine
+    (or CI) still gets its first commit.
+    """
+    if shutil.which("git") is None:
+        raise GitError("git is not installed")
+    _git(project, "init", "--quiet", "--initial-branch=main")
+    identity: list[str] = []
+    if not _has_identity(project):
+        identity = ["-c", f"user.name={author_name}", "-c", f"user.email={author_email}"]
+    _git(project, "add", "--all")
+    _git(
+        project,
+        *identity,
+        "commit",
+        "--quiet",
+        "--no-verify",
+        "-m",
+        "Initial commit from mlops-new",
+    )
+    return _git(project, "rev-parse", "--short", "HEAD")
+
+
+def _has_identity(project: Path) -> bool:
+    try:
+        return bool(_git(project, "config", "user.email")) and bool(
+            _git(project, "config", "user.name")
+        )
+    except GitError:
+        return False

@@ -1,0 +1,61 @@
+"""Explain a set of answers: what will be generated and the architecture it implies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mlops_new.questions import Questionnaire
+
+_LOWER_IS_BETTER = {"rmse", "mae"}
+
+
+def architecture(answers: Mapping[str, Any]) -> list[str]:
+    """One line per part of the generated project, in the order of the method."""
+    metric = answers["primary_metric"]
+    direction = "<=" if metric in _LOWER_IS_BETTER else ">="
+    dataset = "breast cancer" if answers["problem_type"] == "classification" else "diabetes"
+    serving = answers["serving_mode"]
+    lines = [
+        f"Requirements: {answers['problem_type']} judged by {metric}; promotion gate "
+        f"{metric} {direction} {answers['metric_threshold']}; p99 latency SLO "
+        f"{answers['latency_slo_ms']} ms",
+        f"Data: scikit-learn's {dataset} sample as Parquet, validated by a pandera schema",
+        "Model: a seeded scikit-learn pipeline with metrics and plots"
+        + (
+            ", tracked in MLflow (embedded SQLite, or MLFLOW_TRACKING_URI), registered, "
+            "`champion` alias moved only through the gate"
+            if answers["experiment_tracking"] == "mlflow"
+            else ", stored as versioned local model directories behind the same gate"
+        ),
+    ]
+    if serving in {"rest", "rest_and_batch"}:
+        lines.append(
+            "Online serving: FastAPI on uvicorn with /predict, /health, /ready, /model and /metrics"
+        )
+    if serving in {"batch", "rest_and_batch"}:
+        lines.append("Batch scoring: chunked Parquet to Parquet, bounded memory, atomic output")
+    lines.append("Packaging: docker/Dockerfile (multi-stage, uv, non-root)")
+    if answers["ci_provider"] == "github":
+        lines.append("CI: GitHub Actions running lint, types, tests and the image build")
+    lines.append("Docs: the eight methodology documents, a model card and a runbook")
+    return lines
+
+
+def answers_table(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> list[str]:
+    """`key: value` lines grouped like the wizard."""
+    lines: list[str] = []
+    for group in questionnaire.groups:
+        present = [k for k in group.keys if k in answers]
+        if not present:
+            continue
+        lines.append(group.title)
+        lines += [f"  {key:<20} {answers[key]}" for key in present]
+    return lines
+
+
+def render_summary(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> str:
+    """The text shown before anything is written."""
+    parts = ["Your answers:", *answers_table(questionnaire, answers), "", "What will be generated:"]
+    parts += [f"  - {line}" for line in architecture(answers)]
+    return "\n".join(parts)
