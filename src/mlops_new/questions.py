@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import StrictUndefined
+from jinja2 import StrictUndefined, Template
 from jinja2.exceptions import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -96,6 +96,7 @@ class Questionnaire:
     groups: tuple[Group, ...]
     presets: dict[str, Preset]
     _env: SandboxedEnvironment = field(default_factory=lambda: _jinja_env(), repr=False)
+    _compiled: dict[str, Template] = field(default_factory=dict, repr=False)
 
     # -- lookup -------------------------------------------------------------------------------
 
@@ -132,9 +133,15 @@ class Questionnaire:
     def render(self, text: str, context: Mapping[str, Any]) -> str:
         """Render one Jinja expression of copier.yml with the answers known so far."""
         try:
-            return self._env.from_string(text).render(**context)
+            return self._compile(text).render(**context)
         except TemplateError as error:  # a broken copier.yml, not a user error
             raise RuntimeError(f"copier.yml: cannot render {text!r}: {error}") from error
+
+    def _compile(self, text: str) -> Template:
+        # The matrix renders the same few expressions thousands of times: compile each once.
+        if text not in self._compiled:
+            self._compiled[text] = self._env.from_string(text)
+        return self._compiled[text]
 
     def _render_value(self, value: Any, context: Mapping[str, Any]) -> Any:
         if isinstance(value, str) and ("{{" in value or "{%" in value):

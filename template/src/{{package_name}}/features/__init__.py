@@ -1,0 +1,1 @@
+"""Feature engineering: from a validated table to model-ready arrays."""
