@@ -1,4 +1,4 @@
-"""Layer 2: the command line, through its real entry point; the wizard through an injected prompter."""
+"""Layer 2: the command line through its real entry point; the wizard through a fake prompter."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ import yaml
 from mlops_new import cli, prompts
 from mlops_new.prompts import Prompt
 from mlops_new.questions import Questionnaire
-
 from tests.helpers import nothing_written
 
 
