@@ -7,6 +7,7 @@ only when complete, so a failed or interrupted render leaves nothing behind.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -124,6 +125,7 @@ def render(
                 raise UserError(
                     str(error).removeprefix("Validation error for question ")
                 ) from error
+            _record_source(out, template or template_root())
             _move_into_place(out, dst)
     except OSError as error:  # a full disk, a failing write: nothing half-written stays behind
         shutil.rmtree(staging, ignore_errors=True)
@@ -137,6 +139,17 @@ def render(
         raise
     shutil.rmtree(staging, ignore_errors=True)
     return dst
+
+
+def _record_source(project: Path, source: Path) -> None:
+    """Point `_src_path` of the answers file at the real template, not the deleted snapshot."""
+    answers_file = project / ".copier-answers.yml"
+    lines = answers_file.read_text(encoding="utf-8").splitlines(keepends=True)
+    rewritten = [
+        f"_src_path: {json.dumps(str(source))}\n" if line.startswith("_src_path:") else line
+        for line in lines
+    ]
+    answers_file.write_text("".join(rewritten), encoding="utf-8")
 
 
 def _move_into_place(out: Path, dst: Path) -> None:
