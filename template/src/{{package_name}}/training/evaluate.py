@@ -38,7 +38,7 @@ def evaluate_model(
     permutation_repeats: int = 10,
     top_features: int = 15,
 ) -> Evaluation:
-    """Score ``model`` on the held-out rows and write its plots and a JSON summary to ``out_dir``."""
+    """Score ``model`` on held-out rows; write its plots and a JSON summary to ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     metrics = compute_metrics(split.y_test, model, split.x_test)
     importance = permutation_importances(

@@ -51,7 +51,9 @@ def decide_promotion(
 ) -> GateDecision:
     """Apply the gate to a candidate's metrics, against the champion's if there is one."""
     if metric not in candidate_metrics:
-        raise KeyError(f"the candidate has no {metric!r} metric; it has {sorted(candidate_metrics)}")
+        raise KeyError(
+            f"the candidate has no {metric!r} metric; it has {sorted(candidate_metrics)}"
+        )
     value = candidate_metrics[metric]
     champion_value = None if champion_metrics is None else champion_metrics.get(metric)
     promote, reason = _verdict(
@@ -101,6 +103,5 @@ def _verdict(
             f"{champion_version} ({champion_value:.4f}); the champion stays"
         )
     return True, (
-        f"promoted: {passed} and beats champion version {champion_version} "
-        f"({champion_value:.4f})"
+        f"promoted: {passed} and beats champion version {champion_version} ({champion_value:.4f})"
     )

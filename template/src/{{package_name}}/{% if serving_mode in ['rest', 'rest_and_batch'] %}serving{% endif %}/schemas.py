@@ -1,30 +1,54 @@
 """Request and response models of the REST API, derived from the task's feature list.
 
-The request row is generated from ``tasks.FEATURES`` rather than written by hand, so the API, the
-training data and the batch scorer can never disagree about which features exist. Every feature
-is a finite JSON number: strings, booleans, NaN and infinities are rejected with a 422 that names
-the field, because a silently coerced or non-finite value would produce a meaningless prediction.
+The request row is generated from the task (``FEATURES``, ``VALUE_RANGES``, ``ALLOWED_VALUES``)
+rather than written by hand, so the API, the training data and the batch scorer can never disagree
+about which features exist and which values are plausible. Every feature is a finite JSON number
+inside its range: strings, booleans, NaN, infinities and implausible values are rejected with a
+422 that names the field, because a silently coerced value would give a meaningless prediction.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    conlist,
+    create_model,
+)
 
-from ..tasks import FEATURES
+from ..tasks import ALLOWED_VALUES, FEATURES, VALUE_RANGES
 
 FiniteFloat = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 """A JSON number that is neither NaN nor infinite. Strict: ``"1.5"`` and ``true`` are refused."""
 
 
-def build_row_model(features: Sequence[str]) -> type[BaseModel]:
+def build_row_model(
+    features: Sequence[str],
+    ranges: Mapping[str, tuple[float, float]],
+    allowed: Mapping[str, tuple[float, ...]],
+) -> type[BaseModel]:
     """Return a pydantic model with one required finite float field per feature, extras forbidden.
 
+    Each feature is bounded by its plausible range (``ranges``) and, for coded features, limited
+    to its ``allowed`` values: the same rules as the data schema of training and batch scoring.
     Fields keep the order of ``features``, which is the column order the model was trained on.
     """
-    fields: dict[str, Any] = {
-        name: (FiniteFloat, Field(description=f"Feature {name!r}.")) for name in features
-    }
+    fields: dict[str, Any] = {}
+    for name in features:
+        low, high = ranges.get(name, (None, None))
+        annotation: Any = FiniteFloat
+        extra: dict[str, Any] | None = None
+        if name in allowed:
+            annotation = Annotated[FiniteFloat, AfterValidator(_one_of(allowed[name]))]
+            extra = {"enum": list(allowed[name])}
+        fields[name] = (
+            annotation,
+            Field(ge=low, le=high, description=f"Feature {name!r}.", json_schema_extra=extra),
+        )
     return create_model(
         "FeatureRow",
         __config__=ConfigDict(extra="forbid", frozen=True),
@@ -33,7 +57,20 @@ def build_row_model(features: Sequence[str]) -> type[BaseModel]:
     )
 
 
-FeatureRow: type[BaseModel] = build_row_model(FEATURES)
+def _one_of(values: tuple[float, ...]) -> Callable[[float], float]:
+    """Return a validator that accepts only ``values``."""
+    accepted = frozenset(values)
+    shown = ", ".join(f"{value:g}" for value in values)
+
+    def check(value: float) -> float:
+        if value not in accepted:
+            raise ValueError(f"must be one of {shown}")
+        return value
+
+    return check
+
+
+FeatureRow: type[BaseModel] = build_row_model(FEATURES, VALUE_RANGES, ALLOWED_VALUES)
 """The request row of this project: every feature of the task, nothing else."""
 
 
@@ -73,7 +110,7 @@ class RowParser:
         self._max_rows = max_rows
         self._one: TypeAdapter[BaseModel] = TypeAdapter(row_model)
         self._many: TypeAdapter[list[BaseModel]] = TypeAdapter(
-            Annotated[list[row_model], Field(min_length=1, max_length=max_rows)]  # type: ignore[valid-type]
+            conlist(row_model, min_length=1, max_length=max_rows)
         )
 
     def parse(self, body: bytes) -> list[BaseModel]:

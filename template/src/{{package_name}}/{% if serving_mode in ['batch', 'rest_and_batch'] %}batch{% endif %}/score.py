@@ -1,0 +1,208 @@
+"""Batch scoring: Parquet in, Parquet out, in chunks, with the champion model.
+
+Memory stays bounded whatever the size of the input: the file is read ``batch_chunk_rows`` rows at
+a time (``pre_buffer=False`` stops pyarrow from reading whole column chunks ahead), each chunk is
+validated against the project's feature schema, predicted as one array and appended to the output
+as its own row group. Columns that are not features (an id, a timestamp, the true target) are
+passed through unchanged, so every prediction can be joined back to its row.
+
+The output appears atomically: it is written to a temporary file in the destination directory and
+renamed over the destination only once complete. A failure at any chunk leaves no partial file and
+an existing output untouched.
+"""
+
+import contextlib
+import os
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..data.schema import DataValidationError, validate_features
+from ..features.build import to_feature_matrix
+from ..inference import ServingModel, load_champion
+from ..settings import Settings
+
+
+class BatchInputError(ValueError):
+    """The input cannot be scored: missing file or column, or values that break the schema."""
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """What a scoring run did."""
+
+    input_path: Path
+    output_path: Path
+    rows: int
+    chunks: int
+    seconds: float
+    model_version: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as JSON-ready data."""
+        summary = asdict(self)
+        summary["input_path"] = str(self.input_path)
+        summary["output_path"] = str(self.output_path)
+        return summary
+
+
+def default_input_path(settings: Settings) -> Path:
+    """Where ``batch`` reads when no input is given: ``<data_dir>/batch/input.parquet``."""
+    return settings.data_dir / "batch" / "input.parquet"
+
+
+def default_output_path(settings: Settings) -> Path:
+    """Where ``batch`` writes when no output is given: ``<data_dir>/batch/predictions.parquet``."""
+    return settings.data_dir / "batch" / "predictions.parquet"
+
+
+def score_file(
+    input_path: Path,
+    output_path: Path,
+    settings: Settings,
+    *,
+    model: ServingModel | None = None,
+    chunk_rows: int | None = None,
+) -> BatchSummary:
+    """Score every row of the Parquet file ``input_path`` into ``output_path``.
+
+    The output holds the input's non-feature columns, then the task's prediction columns, one
+    row per input row in input order. ``model`` defaults to the champion (loaded once);
+    ``chunk_rows`` to ``settings.batch_chunk_rows``. Raises ``BatchInputError`` for an input that
+    cannot be scored and ``ModelUnavailableError`` when there is no champion.
+    """
+    started = time.perf_counter()
+    if not input_path.is_file():
+        raise BatchInputError(f"input file not found: {input_path}")
+    serving_model = model if model is not None else load_champion(settings)
+    rows_per_chunk = chunk_rows if chunk_rows is not None else settings.batch_chunk_rows
+
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    # Same directory, so the final rename cannot cross file systems; a unique name, so concurrent
+    # runs do not collide; created by the Parquet writer, so it gets the usual permissions (a
+    # ``mkstemp`` file would be readable by its owner only).
+    temporary = output_path.with_name(f".{output_path.name}.{uuid.uuid4().hex}.partial")
+    try:
+        with _open_parquet(input_path) as source:
+            rows, chunks = _score_chunks(
+                source, serving_model, temporary, rows_per_chunk, input_path
+            )
+            expected = source.metadata.num_rows
+        if rows != expected:
+            # Cannot happen with a sound reader; checked because a short output would otherwise
+            # be silently published as complete.
+            raise RuntimeError(f"scored {rows} rows but {input_path} has {expected}")
+        _publish(temporary, output_path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return BatchSummary(
+        input_path=input_path,
+        output_path=output_path,
+        rows=rows,
+        chunks=chunks,
+        seconds=round(time.perf_counter() - started, 3),
+        model_version=serving_model.version,
+    )
+
+
+def _open_parquet(path: Path) -> pq.ParquetFile:
+    """Open ``path`` for chunked reading; a file that is not Parquet is a ``BatchInputError``."""
+    try:
+        return pq.ParquetFile(path, pre_buffer=False)
+    except (pa.ArrowInvalid, OSError) as error:
+        raise BatchInputError(f"{path} is not a readable Parquet file: {error}") from None
+
+
+def _score_chunks(
+    source: pq.ParquetFile,
+    model: ServingModel,
+    destination: Path,
+    rows_per_chunk: int,
+    input_path: Path,
+) -> tuple[int, int]:
+    """Write the scored chunks of ``source`` to ``destination``; return (rows, chunks)."""
+    names: list[str] = list(source.schema_arrow.names)
+    missing = [feature for feature in model.features if feature not in names]
+    if missing:
+        raise BatchInputError(
+            f"{input_path} has no column {', '.join(repr(name) for name in missing)}: "
+            f"every feature is required ({', '.join(model.features)})"
+        )
+    passthrough = [name for name in names if name not in model.features]
+
+    writer: pq.ParquetWriter | None = None
+    rows = chunks = 0
+    try:
+        for batch in source.iter_batches(batch_size=rows_per_chunk):
+            table = _score_chunk(batch, model, passthrough, first_row=rows, input_path=input_path)
+            if writer is None:
+                writer = pq.ParquetWriter(destination, table.schema)
+            writer.write_table(table)
+            rows += batch.num_rows
+            chunks += 1
+        if writer is None:
+            # An empty input still gets an output file, with the same columns and types.
+            empty = source.schema_arrow.empty_table()
+            table = _score_chunk(empty, model, passthrough, first_row=0, input_path=input_path)
+            writer = pq.ParquetWriter(destination, table.schema)
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
+    return rows, chunks
+
+
+def _score_chunk(
+    chunk: pa.RecordBatch | pa.Table,
+    model: ServingModel,
+    passthrough: list[str],
+    *,
+    first_row: int,
+    input_path: Path,
+) -> pa.Table:
+    """Validate and predict one chunk; return its passthrough columns and predictions."""
+    # Without the schema metadata, pandas builds a plain index for the chunk instead of trying
+    # to restore the whole file's index from metadata written by pandas.
+    features = chunk.select(list(model.features)).replace_schema_metadata(None).to_pandas()
+    try:
+        validated = validate_features(features)
+    except DataValidationError as error:
+        last_row = first_row + max(chunk.num_rows - 1, 0)
+        raise BatchInputError(f"{input_path}, rows {first_row} to {last_row}: {error}") from None
+    outputs = model.predict(to_feature_matrix(validated, model.features))
+    clashes = [name for name in outputs if name in passthrough]
+    if clashes:
+        raise BatchInputError(
+            f"{input_path} already has column(s) {', '.join(map(repr, clashes))}, which the "
+            "predictions would overwrite: rename them"
+        )
+    columns = [chunk.column(name) for name in passthrough]
+    columns += [pa.array(values) for values in outputs.values()]
+    return pa.Table.from_arrays(columns, names=[*passthrough, *outputs])
+
+
+def _publish(temporary: Path, destination: Path) -> None:
+    """Flush ``temporary`` to disk, then rename it over ``destination`` (atomic on POSIX).
+
+    Without the flush, a crash right after the rename could leave an empty file under the final
+    name on some file systems.
+    """
+    descriptor = os.open(temporary, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+    temporary.replace(destination)
+    # Persist the rename itself; not every platform can open a directory, hence the guard.
+    with contextlib.suppress(OSError):
+        directory = os.open(destination.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)

@@ -1,0 +1,66 @@
+"""Free-text answers with quotes, backslashes, non-ASCII and template syntax land literally."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pytest_copie.plugin import Copie
+
+from mlops_new import questions, render
+from tests import static_checks
+
+HOSTILE: dict[str, Any] = {
+    "project_name": 'Ünïcode "Quoted" \\ O\'Brien {{ 7*7 }} {% raw %}',
+    "description": "Says \"hi\" \\n: # not a comment {{ 7*7 }} {%- if x %} [a, b] {c: d} 'q' ✓",
+    "author_name": "Zoë \"Z\" O'Connor \\ {{ 7*7 }}",
+    "author_email": "zoe.o-connor+ml@example.co.uk",
+}
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"serving_mode": "rest_and_batch", "ci_provider": "github"},
+        {"serving_mode": "batch", "ci_provider": "none", "license": "apache-2.0"},
+    ],
+    ids=["full", "minimal"],
+)
+def test_hostile_text_is_kept_literally(tmp_path: Path, overrides: dict[str, Any]) -> None:
+    answers = questions.load().resolve({**HOSTILE, **overrides}).answers
+    assert answers["project_slug"] == "n-code-quoted-o-brien-7-7-raw"
+    project = render.render(answers, tmp_path / "p")
+
+    static_checks.compile_python(project)
+    assert static_checks.parse_data_files(project) > 0
+    static_checks.ruff(project)
+
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["description"] == HOSTILE["description"]
+    assert pyproject["project"]["authors"] == [
+        {"name": HOSTILE["author_name"], "email": HOSTILE["author_email"]}
+    ]
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    for key, value in HOSTILE.items():
+        assert recorded[key] == value
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert HOSTILE["project_name"] in readme
+    # Template syntax in an answer is text, never evaluated.
+    everything = "".join(p.read_text(encoding="utf-8") for p in static_checks.text_files(project))
+    assert "{{ 7*7 }}" in everything
+    assert " 49 " not in everything
+
+
+def test_plain_copier_renders_hostile_text(copie: Copie, tmp_path: Path) -> None:
+    """The same through pytest-copie, i.e. copier alone reading copier.yml (no mlops-new code)."""
+    snapshot = render.snapshot_template(tmp_path / "template")
+    result = copie.copy(extra_answers=HOSTILE, template_dir=snapshot)
+    assert result.exit_code == 0, result.exception
+    assert result.project_dir is not None
+    static_checks.compile_python(result.project_dir)
+    static_checks.parse_data_files(result.project_dir)
+    pyproject = tomllib.loads((result.project_dir / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["description"] == HOSTILE["description"]
