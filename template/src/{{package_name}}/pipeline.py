@@ -3,14 +3,18 @@
 Each step takes and returns ordinary values, so the command line, the tests and orchestrator
 adapters (a Prefect flow, an Airflow DAG, a Kubeflow pipeline) compose the same functions::
 
+    config = load_config(settings)
     raw = ingest(settings)
     data = validate(raw)
     split = build_features(data, split_config=config.split, seed=settings.seed)
     model = train(split, params=config.model, seed=settings.seed)
     evaluation = evaluate(model, split, settings=settings, config=config.evaluation)
-    outcome = register_and_promote(settings, make_candidate(model, evaluation, ...))
+    candidate = make_candidate(
+        model, evaluation, config=config, seed=settings.seed, dataset=describe_dataset(raw, data)
+    )
+    outcome = register_and_promote(settings, candidate)
 
-``run_training`` runs them all in order.
+``run_training`` runs them all in order. Every step logs what it did (``-v`` on the command line).
 """
 
 import logging

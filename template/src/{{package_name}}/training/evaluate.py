@@ -25,7 +25,7 @@ class Evaluation:
     metrics: dict[str, float]
     plots: dict[str, Path]
     feature_importance: dict[str, float]
-    """Mean drop of the primary metric when a feature is shuffled, largest first."""
+    """How much the primary metric worsens when a feature is shuffled, largest first."""
 
 
 def evaluate_model(
@@ -46,7 +46,7 @@ def evaluate_model(
     )
     plots = plot_diagnostics(model, split.x_test, split.y_test, out_dir)
     plots["feature_importance"] = plot_feature_importance(
-        importance, out_dir / "feature_importance.png", top=top_features
+        importance, out_dir / "feature_importance.png", metric=primary_metric, top=top_features
     )
     summary = {"metrics": metrics, "feature_importance": importance}
     (out_dir / "evaluation.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
@@ -74,7 +74,9 @@ def permutation_importances(
     return {name: float(value) for name, value in ranked}
 
 
-def plot_feature_importance(importance: dict[str, float], path: Path, *, top: int) -> Path:
+def plot_feature_importance(
+    importance: dict[str, float], path: Path, *, metric: str, top: int
+) -> Path:
     """Draw a horizontal bar chart of the ``top`` most important features."""
     shown = list(importance.items())[:top]
     names = [name for name, _ in reversed(shown)]
@@ -82,7 +84,7 @@ def plot_feature_importance(importance: dict[str, float], path: Path, *, top: in
     figure = Figure(figsize=(7, 0.3 * len(shown) + 1.2), layout="constrained")
     axes = figure.subplots()
     axes.barh(names, values)
-    axes.set_xlabel("mean drop of the primary metric when shuffled")
+    axes.set_xlabel(f"how much {metric} worsens when the feature is shuffled")
     axes.set_title("Permutation feature importance (held-out rows)")
     figure.savefig(path, dpi=100)
     return path

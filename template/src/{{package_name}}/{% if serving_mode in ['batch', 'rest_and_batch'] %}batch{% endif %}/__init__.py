@@ -1,2 +1,5 @@
-"""Batch scoring: chunked Parquet-to-Parquet predictions with the champion (``score``), the
-``batch`` command (``cli``) and a sample input built from the bundled data (``sample``)."""
+"""Batch scoring with the champion model.
+
+``score`` scores a Parquet file into another in bounded memory, ``cli`` is the ``batch`` command
+and ``sample`` writes a sample input built from the bundled data.
+"""

@@ -34,10 +34,14 @@ def batch(
     # Imported here: the project's command line imports this module for every command, and
     # pyarrow and the model stack are only needed when scoring.
     from ..inference import ModelUnavailableError
-    from ..settings import get_settings
+    from ..settings import SettingsError, get_settings
     from .score import BatchInputError, default_input_path, default_output_path, score_file
 
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except SettingsError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
     source = input_path or default_input_path(settings)
     destination = output_path or default_output_path(settings)
     try:

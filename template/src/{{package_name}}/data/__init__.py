@@ -1,0 +1,1 @@
+"""Data: ingestion of the sample data set and the schema every table must satisfy."""

@@ -1,0 +1,60 @@
+"""Layer 3: every valid combination renders the exact expected tree and passes static checks."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlops_new import matrix, questions, render
+from tests import static_checks
+from tests.expected_tree import expected_tree
+from tests.helpers import tree
+
+QUESTIONNAIRE = questions.load()
+COMBINATIONS = list(matrix.combinations(QUESTIONNAIRE))
+
+LICENSE_MARKERS = {
+    "mit": "MIT License",
+    "apache-2.0": "Apache License",
+    "proprietary": "All rights reserved",
+}
+
+
+@pytest.mark.parametrize("combo", COMBINATIONS, ids=matrix.label)
+def test_combination_renders_and_passes_static_checks(
+    combo: dict[str, Any], tmp_path: Path
+) -> None:
+    answers = QUESTIONNAIRE.resolve(combo).answers
+    project = render.render(answers, tmp_path / "project")
+
+    assert tree(project) == expected_tree(answers)
+    assert static_checks.leftover_jinja(project) == []
+    static_checks.compile_python(project)
+    static_checks.parse_data_files(project)
+    static_checks.ruff(project)
+
+    # The answers reached the files that act on them.
+    assert (project / ".python-version").read_text().strip() == answers["python_version"]
+    assert LICENSE_MARKERS[answers["license"]] in (project / "LICENSE").read_text()
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["project"]["requires-python"] == f">={answers['python_version']}"
+    dependencies = " ".join(pyproject["project"]["dependencies"])
+    assert ("mlflow" in dependencies) == (answers["experiment_tracking"] == "mlflow")
+    assert ("fastapi" in dependencies) == (answers["serving_mode"] != "batch")
+    settings = (project / "src" / answers["package_name"] / "settings.py").read_text()
+    assert f'"{answers["primary_metric"]}"' in settings
+    assert repr(answers["metric_threshold"]) in settings
+
+
+def test_invalid_combination_is_refused_by_copier_too(tmp_path: Path) -> None:
+    """Bypassing mlops-new's own check, copier still refuses the answers and nothing is written."""
+    from mlops_new.errors import UserError
+
+    answers = QUESTIONNAIRE.resolve({"problem_type": "regression"}).answers
+    answers["primary_metric"] = "roc_auc"
+    with pytest.raises(UserError, match="primary_metric"):
+        render.render(answers, tmp_path / "project")
+    assert list(tmp_path.iterdir()) == []
