@@ -80,7 +80,11 @@ REST = {
     "serving/metrics.py",
     "serving/schemas.py",
 }
-REST_TESTS = {"tests/serving/test_app.py", "tests/serving/test_server.py"}
+REST_TESTS = {
+    "tests/serving/test_app.py",
+    "tests/serving/test_schemas.py",
+    "tests/serving/test_server.py",
+}
 
 BATCH = {
     "batch/__init__.py",

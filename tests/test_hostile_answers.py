@@ -16,7 +16,7 @@ from tests import static_checks
 HOSTILE: dict[str, Any] = {
     "project_name": 'Ünïcode "Quoted" \\ O\'Brien {{ 7*7 }} {% raw %}',
     "description": "Says \"hi\" \\n: # not a comment {{ 7*7 }} {%- if x %} [a, b] {c: d} 'q' ✓",
-    "author_name": "Zoë \"Z\" O'Connor \\ {{ 7*7 }}",
+    "author_name": 'Zoë "Z" O\'Connor \\ {{ 7*7 }}',
     "author_email": "zoe.o-connor+ml@example.co.uk",
 }
 
@@ -52,6 +52,20 @@ def test_hostile_text_is_kept_literally(tmp_path: Path, overrides: dict[str, Any
     everything = "".join(p.read_text(encoding="utf-8") for p in static_checks.text_files(project))
     assert "{{ 7*7 }}" in everything
     assert " 49 " not in everything
+
+
+def test_longest_allowed_names_still_pass_ruff(tmp_path: Path) -> None:
+    """A 63-character slug and package name must not push generated lines over ruff's limit."""
+    slug = "an-extraordinarily-long-project-slug-that-is-exactly-63-chars-x"
+    assert len(slug) == 63
+    for serving_mode in ("rest_and_batch",):
+        answers = (
+            questions.load().resolve({"project_slug": slug, "serving_mode": serving_mode}).answers
+        )
+        assert len(answers["package_name"]) == 63
+        project = render.render(answers, tmp_path / serving_mode)
+        static_checks.compile_python(project)
+        static_checks.ruff(project)
 
 
 def test_plain_copier_renders_hostile_text(copie: Copie, tmp_path: Path) -> None:
