@@ -44,6 +44,11 @@ def test_no_input_renders_with_defaults_and_commits(
         ["git", "log", "--oneline"], cwd=project, capture_output=True, text=True, check=True
     )
     assert len(log.stdout.splitlines()) == 1
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=project, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert "uv.lock" in tracked  # the first commit pins every dependency
+    assert "pyproject.toml" in tracked
     status = subprocess.run(
         ["git", "status", "--porcelain"], cwd=project, capture_output=True, text=True, check=True
     )
@@ -62,6 +67,7 @@ def test_preset_set_and_answers_file_layer_in_order(
             str(tmp_path / "p"),
             "--no-input",
             "--no-git",
+            "--no-lock",
             "--preset",
             "minimal",
             "--answers-file",
@@ -275,7 +281,7 @@ def test_cli_wizard_summary_and_ctrl_c(
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
     prompter = ScriptedPrompter({"_preset": "standard", "_confirm": True})
     monkeypatch.setattr(prompts, "questionary_prompter", prompter)
-    code, out, err = run([str(tmp_path / "churn"), "--no-git"], capsys)
+    code, out, err = run([str(tmp_path / "churn"), "--no-git", "--no-lock"], capsys)
     assert code == 0, err
     assert "What will be generated" in out
     assert "Online serving: FastAPI" in out

@@ -44,7 +44,7 @@ def test_installed_wheel_renders_the_same_project(installed: Path, tmp_path: Pat
     env = {k: v for k, v in os.environ.items() if k != "MLOPS_NEW_TEMPLATE"}
     # Run from an unrelated directory so only the wheel's copy of the template can be found.
     result = subprocess.run(
-        [str(installed), "from-wheel", "--no-input", "--no-git"],
+        [str(installed), "from-wheel", "--no-input", "--no-git", "--no-lock"],
         cwd=tmp_path,
         capture_output=True,
         text=True,

@@ -82,6 +82,9 @@ def new(
     git: Annotated[
         bool, typer.Option("--git/--no-git", help="git init and commit the new project.")
     ] = True,
+    lock: Annotated[
+        bool, typer.Option("--lock/--no-lock", help="Pin dependencies in uv.lock (needs uv).")
+    ] = True,
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Render into a non-empty directory.")
     ] = False,
@@ -107,9 +110,15 @@ def new(
         answers = _interactive(questionnaire, provided, path, yes)
     project = render.render(answers, path, overwrite=overwrite)
     typer.echo(f"Created {answers['project_name']!r} in {project}")
-    if git:
-        from mlops_new import gitops
+    from mlops_new import gitops
 
+    if lock:
+        try:
+            gitops.lock_dependencies(project)
+            typer.echo("Pinned the dependencies in uv.lock")
+        except gitops.LockError as error:
+            typer.echo(f"warning: {error}", err=True)
+    if git:
         try:
             commit = gitops.init_and_commit(
                 project, answers["author_name"], answers["author_email"]

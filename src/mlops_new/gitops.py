@@ -52,3 +52,36 @@ def _has_identity(project: Path) -> bool:
         )
     except GitError:
         return False
+
+
+def lock_dependencies(project: Path, timeout: float = 300) -> str:
+    """Write `uv.lock` so that the first commit pins every dependency (CI runs `uv sync --locked`).
+
+    Needs uv and either the package index or uv's cache; raises GitError-like LockError otherwise,
+    which the CLI reports as a warning: `make setup` writes the lock later.
+    """
+    uv = shutil.which("uv")
+    if uv is None:
+        raise LockError("uv is not installed, so uv.lock was not written (make setup will)")
+    try:
+        # `--directory` instead of `cwd`: a uv behind a pyenv shim would otherwise resolve its
+        # own interpreter from the project's .python-version.
+        result = subprocess.run(
+            [uv, "--directory", str(project), "lock", "--quiet"],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise LockError(
+            f"uv lock took longer than {timeout:.0f} s; make setup will lock"
+        ) from error
+    if result.returncode != 0:
+        reason = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else "failed"
+        raise LockError(f"uv lock failed ({reason}); make setup will lock")
+    return "uv.lock"
+
+
+class LockError(Exception):
+    """uv.lock could not be written; the project is complete and `make setup` will lock it."""
