@@ -46,6 +46,7 @@ ALWAYS = {
     "tests/test_reproducibility.py",
     "tests/test_schema.py",
     "tests/test_settings.py",
+    "tests/pipelines/test_steps.py",
 }
 
 PACKAGE = {
@@ -55,6 +56,8 @@ PACKAGE = {
     "config.py",
     "inference.py",
     "pipeline.py",
+    "pipelines/__init__.py",
+    "pipelines/steps.py",
     "settings.py",
     "data/__init__.py",
     "data/ingest.py",
@@ -91,10 +94,54 @@ BATCH = {
     "batch/cli.py",
     "batch/sample.py",
     "batch/score.py",
+    "batch/step.py",
 }
 BATCH_TESTS = {"tests/batch/test_score.py"}
 
 GITHUB = {".github/dependabot.yml", ".github/workflows/ci.yml"}
+
+# Files of each orchestrator, and those it adds when batch scoring is served too. `{src}` is the
+# package directory, `{package}` the package name.
+ORCHESTRATOR = {
+    "none": {"make/pipeline.mk", "docs/pipeline.md"},
+    "prefect": {
+        "make/pipeline.mk",
+        "docs/pipeline.md",
+        "prefect.yaml",
+        "{src}/pipelines/prefect/__init__.py",
+        "{src}/pipelines/prefect/__main__.py",
+        "{src}/pipelines/prefect/deployment.py",
+        "{src}/pipelines/prefect/training.py",
+        "tests/pipelines/test_prefect_flow.py",
+    },
+    "airflow": {
+        "make/pipeline.mk",
+        "docs/pipeline.md",
+        "dags/{package}_training.py",
+        "tests/pipelines/airflow_support.py",
+        "tests/pipelines/test_airflow_dags.py",
+    },
+    "kubeflow": {
+        "make/pipeline.mk",
+        "docs/pipeline.md",
+        "{src}/pipelines/kubeflow/__init__.py",
+        "{src}/pipelines/kubeflow/__main__.py",
+        "{src}/pipelines/kubeflow/components.py",
+        "{src}/pipelines/kubeflow/handover.py",
+        "{src}/pipelines/kubeflow/training.py",
+        "tests/pipelines/test_kubeflow.py",
+    },
+}
+ORCHESTRATOR_BATCH: dict[str, set[str]] = {
+    "none": set(),
+    "prefect": {"{src}/pipelines/prefect/scoring.py", "tests/pipelines/test_prefect_scoring.py"},
+    "airflow": {
+        "make/airflow-batch.mk",
+        "dags/{package}_batch_scoring.py",
+        "tests/pipelines/test_airflow_batch_scoring.py",
+    },
+    "kubeflow": {"{src}/pipelines/kubeflow/scoring.py"},
+}
 
 
 def expected_tree(answers: Mapping[str, Any]) -> set[str]:
@@ -112,5 +159,10 @@ def expected_tree(answers: Mapping[str, Any]) -> set[str]:
         files |= BATCH_TESTS | {"make/batch.mk"}
     if answers["ci_provider"] == "github":
         files |= GITHUB
+    orchestrator = set(ORCHESTRATOR[answers["orchestrator"]])
+    if answers["serving_mode"] in {"batch", "rest_and_batch"}:
+        orchestrator |= ORCHESTRATOR_BATCH[answers["orchestrator"]]
+    name = answers["package_name"]
+    files |= {path.format(src=f"src/{name}", package=name) for path in orchestrator}
     files |= {f"src/{answers['package_name']}/{name}" for name in package}
     return files

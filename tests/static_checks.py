@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
@@ -38,25 +40,52 @@ def text_files(project: Path) -> list[Path]:
     ]
 
 
-def leftover_jinja(project: Path) -> list[str]:
-    """`file:line` of every line that still holds Jinja syntax."""
+def files_not_checked_yet(project: Path, seen: set[tuple[str, str, str]]) -> list[Path]:
+    """The files of `project` whose checks have not run yet in this process; records them.
+
+    Thousands of combinations share most files byte for byte. A file's check results depend only
+    on its path, its content and the ruff configuration it is checked with, so a file seen with
+    all three before needs no second check.
+    """
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    ruff_config = json.dumps(pyproject.get("tool", {}).get("ruff", {}), sort_keys=True)
+    fresh = []
+    for path in sorted(project.rglob("*")):
+        if not path.is_file() or ".git" in path.parts:
+            continue
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        key = (ruff_config, path.relative_to(project).as_posix(), digest)
+        if key not in seen:
+            seen.add(key)
+            fresh.append(path)
+    return fresh
+
+
+def leftover_jinja(project: Path, files: Iterable[Path] | None = None) -> list[str]:
+    """`file:line` of every line that still holds Jinja syntax (in `files`, default: all)."""
     found = []
-    for path in text_files(project):
+    candidates = text_files(project) if files is None else _text_only(files)
+    for path in candidates:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if _LEFTOVER_JINJA.search(line):
                 found.append(f"{path.relative_to(project)}:{number}: {line.strip()}")
     return found
 
 
-def compile_python(project: Path) -> None:
-    for path in project.rglob("*.py"):
+def _text_only(files: Iterable[Path]) -> list[Path]:
+    return [p for p in files if p.suffix in _TEXT_SUFFIXES]
+
+
+def compile_python(project: Path, files: Iterable[Path] | None = None) -> None:
+    candidates = project.rglob("*.py") if files is None else files
+    for path in (p for p in candidates if p.suffix == ".py"):
         compile(path.read_text(encoding="utf-8"), str(path), "exec")
 
 
-def parse_data_files(project: Path) -> int:
-    """Parse every YAML, TOML and JSON file; return how many were parsed."""
+def parse_data_files(project: Path, files: Iterable[Path] | None = None) -> int:
+    """Parse every YAML, TOML and JSON file (of `files`, default: all); return how many."""
     count = 0
-    for path in sorted(project.rglob("*")):
+    for path in sorted(project.rglob("*") if files is None else files):
         if not path.is_file() or ".git" in path.parts:
             continue
         text = path.read_text(encoding="utf-8") if path.suffix in _TEXT_SUFFIXES else ""
@@ -72,11 +101,19 @@ def parse_data_files(project: Path) -> int:
     return count
 
 
-def ruff(project: Path) -> None:
-    """`ruff check` and `ruff format --check` with the project's own configuration."""
+def ruff(project: Path, files: Iterable[Path] | None = None) -> None:
+    """`ruff check` and `ruff format --check` with the project's own configuration.
+
+    On every Python file, or only on those of `files` (nothing to run when none is Python).
+    """
+    targets = ["."]
+    if files is not None:
+        targets = [p.relative_to(project).as_posix() for p in files if p.suffix == ".py"]
+        if not targets:
+            return
     for args in (["check", "--no-cache"], ["format", "--check", "--no-cache"]):
         result = subprocess.run(
-            [sys.executable, "-m", "ruff", *args, "."],
+            [sys.executable, "-m", "ruff", *args, *targets],
             cwd=project,
             capture_output=True,
             text=True,

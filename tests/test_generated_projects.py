@@ -1,4 +1,4 @@
-"""Layer 4: generated projects run their own `make setup test` for real, then train and score.
+"""Layer 4: generated projects run their own `make setup test` for real, then their pipeline.
 
 The covering set (every value of every option at least once, from copier.yml) runs by default;
 `MLOPS_NEW_FULL_MATRIX=1` runs every valid combination instead (a release check: hours).
@@ -6,14 +6,17 @@ The covering set (every value of every option at least once, from copier.yml) ru
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mlops_new import matrix, questions, render
+from tests.timings import LAYER4_TIMINGS
 
 QUESTIONNAIRE = questions.load()
 COMBINATIONS = (
@@ -23,10 +26,14 @@ COMBINATIONS = (
 )
 
 
-def make(project: Path, *targets: str, timeout: int = 1200) -> subprocess.CompletedProcess[str]:
+def make(
+    project: Path, *targets: str, timeout: int = 1200, times: dict[str, float] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `make TARGETS` in `project`; fail with its output if it fails; record its duration."""
     # Offline after `make setup`: every target but setup runs with uv's network switched off.
     env = {**os.environ, "UV_OFFLINE": "1"} if "setup" not in targets else dict(os.environ)
     env.pop("VIRTUAL_ENV", None)  # the generator's own venv must not leak into the project
+    started = time.perf_counter()
     result = subprocess.run(
         ["make", *targets],
         cwd=project,
@@ -36,6 +43,8 @@ def make(project: Path, *targets: str, timeout: int = 1200) -> subprocess.Comple
         timeout=timeout,
         check=False,
     )
+    if times is not None:
+        times[" ".join(targets)] = round(time.perf_counter() - started, 1)
     assert result.returncode == 0, (
         f"make {' '.join(targets)} failed in {project}:\n"
         f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}"
@@ -49,10 +58,17 @@ def test_generated_project_passes_its_own_suite(combo: dict[str, Any], tmp_path:
     answers = QUESTIONNAIRE.resolve({"project_name": "Proof Project", **combo}).answers
     project = render.render(answers, tmp_path / "proof-project")
 
-    make(project, "setup")
-    make(project, "test")
-    trained = make(project, "train")
-    assert "champion" in trained.stdout.lower()
+    times: dict[str, float] = {}
+    make(project, "setup", times=times)
+    make(project, "test", times=times)
+    # The chosen orchestrator's pipeline, locally: it trains, registers and promotes a model.
+    ran = make(project, "pipeline", times=times)
+    assert "registered version 1" in ran.stdout + ran.stderr
+    info = make(project, "info")
+    assert "champion: version 1" in info.stdout
     if combo["serving_mode"] in {"batch", "rest_and_batch"}:
-        make(project, "batch")
+        make(project, "batch", times=times)
         assert list((project / "data").rglob("*predictions*.parquet"))
+    LAYER4_TIMINGS.parent.mkdir(parents=True, exist_ok=True)
+    with LAYER4_TIMINGS.open("a", encoding="utf-8") as log:
+        log.write(json.dumps({"combination": matrix.label(combo), **times}) + "\n")

@@ -58,12 +58,15 @@ def test_longest_allowed_names_still_pass_ruff(tmp_path: Path) -> None:
     """A 63-character slug and package name must not push generated lines over ruff's limit."""
     slug = "an-extraordinarily-long-project-slug-that-is-exactly-63-chars-x"
     assert len(slug) == 63
-    for serving_mode in ("rest_and_batch",):
-        answers = (
-            questions.load().resolve({"project_slug": slug, "serving_mode": serving_mode}).answers
-        )
+    questionnaire = questions.load()
+    orchestrator = next(q for q in questionnaire.questions if q.key == "orchestrator")
+    for choice in questionnaire.choices(orchestrator, {}):
+        # Batch and REST together: every optional module, so every line that names the package.
+        answers = questionnaire.resolve(
+            {"project_slug": slug, "serving_mode": "rest_and_batch", "orchestrator": choice.value}
+        ).answers
         assert len(answers["package_name"]) == 63
-        project = render.render(answers, tmp_path / serving_mode)
+        project = render.render(answers, tmp_path / choice.value)
         static_checks.compile_python(project)
         static_checks.ruff(project)
 

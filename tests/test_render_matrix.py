@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,11 @@ import pytest
 from mlops_new import matrix, questions, render
 from tests import static_checks
 from tests.expected_tree import expected_tree
+from tests.fast_render import (
+    cached_template_config,
+    compiled_code_cache,
+    without_git_index_sync,
+)
 from tests.helpers import tree
 
 QUESTIONNAIRE = questions.load()
@@ -23,6 +30,19 @@ LICENSE_MARKERS = {
 }
 
 
+# Files already checked by this worker process, by (ruff configuration, path, content).
+CHECKED: set[tuple[str, str, str]] = set()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fast_render() -> Iterator[None]:
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(compiled_code_cache())
+        stack.enter_context(without_git_index_sync())
+        stack.enter_context(cached_template_config())
+        yield
+
+
 @pytest.mark.parametrize("combo", COMBINATIONS, ids=matrix.label)
 def test_combination_renders_and_passes_static_checks(
     combo: dict[str, Any], tmp_path: Path
@@ -31,10 +51,12 @@ def test_combination_renders_and_passes_static_checks(
     project = render.render(answers, tmp_path / "project")
 
     assert tree(project) == expected_tree(answers)
-    assert static_checks.leftover_jinja(project) == []
-    static_checks.compile_python(project)
-    static_checks.parse_data_files(project)
-    static_checks.ruff(project)
+    # Each distinct file is checked once per worker: most files repeat across combinations.
+    fresh = static_checks.files_not_checked_yet(project, CHECKED)
+    assert static_checks.leftover_jinja(project, fresh) == []
+    static_checks.compile_python(project, fresh)
+    static_checks.parse_data_files(project, fresh)
+    static_checks.ruff(project, fresh)
 
     # The answers reached the files that act on them.
     assert (project / ".python-version").read_text().strip() == answers["python_version"]

@@ -9,6 +9,14 @@ from mlops_new.questions import Questionnaire
 
 _LOWER_IS_BETTER = {"rmse", "mae"}
 
+# What `make pipeline` runs, per orchestrator.
+_PIPELINES = {
+    "none": "the steps in one process (`make pipeline`), ready for cron",
+    "prefect": "a Prefect 3 flow, one task per step, retries, a scheduled deployment",
+    "airflow": "an Airflow 3 TaskFlow DAG, one task per step, retries, a schedule",
+    "kubeflow": "a Kubeflow Pipelines v2 pipeline of components on the project's image",
+}
+
 
 def architecture(answers: Mapping[str, Any]) -> list[str]:
     """One line per part of the generated project, in the order of the method."""
@@ -35,6 +43,15 @@ def architecture(answers: Mapping[str, Any]) -> list[str]:
         )
     if serving in {"batch", "rest_and_batch"}:
         lines.append("Batch scoring: chunked Parquet to Parquet, bounded memory, atomic output")
+    lines.append(
+        "Pipeline: ingest, validate, features, train, evaluate, register"
+        + (
+            ", batch score"
+            if serving in {"batch", "rest_and_batch"} and answers["orchestrator"] != "none"
+            else ""
+        )
+        + f" as {_PIPELINES[answers['orchestrator']]}"
+    )
     lines.append("Packaging: docker/Dockerfile (multi-stage, uv, non-root)")
     if answers["ci_provider"] == "github":
         lines.append("CI: GitHub Actions running lint, types, tests and the image build")

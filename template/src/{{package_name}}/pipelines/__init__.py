@@ -1,0 +1,1 @@
+"""Pipelines: the training steps as file-passing units, and the orchestrator that runs them."""
