@@ -40,22 +40,22 @@ if _package_logger.level == logging.NOTSET:
     _package_logger.setLevel(logging.INFO)
 
 
-ingest = task(
-    name="ingest",
+retrying_task = task(
     retries=TRANSIENT_RETRIES,
     retry_delay_seconds=TRANSIENT_RETRY_DELAYS,
     retry_jitter_factor=RETRY_JITTER_FACTOR,
-)(steps.ingest)
+)
+"""Make a step a task (named after the step) that retries transient failures with backoff.
+
+For the steps that talk to the outside world: one retry policy for all of them.
+"""
+
+ingest = retrying_task(steps.ingest)
 validate = task(name="validate")(steps.validate)
 build_features = task(name="build_features")(steps.build_features)
 train = task(name="train")(steps.train)
 evaluate = task(name="evaluate")(steps.evaluate)
-register_and_promote = task(
-    name="register_and_promote",
-    retries=TRANSIENT_RETRIES,
-    retry_delay_seconds=TRANSIENT_RETRY_DELAYS,
-    retry_jitter_factor=RETRY_JITTER_FACTOR,
-)(steps.register_and_promote)
+register_and_promote = retrying_task(steps.register_and_promote)
 
 TASKS: tuple[Task[Any, Any], ...] = (
     ingest,
