@@ -45,6 +45,7 @@ ALWAYS = {
     "tests/test_registry.py",
     "tests/test_reproducibility.py",
     "tests/test_schema.py",
+    "tests/test_serving_image.py",
     "tests/test_settings.py",
     "tests/pipelines/test_steps.py",
 }
@@ -98,7 +99,107 @@ BATCH = {
 }
 BATCH_TESTS = {"tests/batch/test_score.py"}
 
-GITHUB = {".github/dependabot.yml", ".github/workflows/ci.yml"}
+GITHUB = {
+    ".github/dependabot.yml",
+    ".github/workflows/ci.yml",
+    ".github/workflows/cd.yml",
+    ".github/workflows/retrain.yml",
+}
+
+
+COMPOSE = {
+    "make/compose.mk",
+    "deploy/compose/compose.yaml",
+    "deploy/compose/.env.example",
+    "deploy/compose/README.md",
+    "deploy/compose/prometheus/Dockerfile",
+    "deploy/compose/prometheus/prometheus.yml",
+    "deploy/compose/grafana/Dockerfile",
+    "deploy/compose/grafana/provisioning/datasources/prometheus.yml",
+    "deploy/compose/grafana/provisioning/dashboards/dashboards.yml",
+    "deploy/compose/grafana/dashboards/stack-health.json",
+}
+
+
+def compose_files(answers: Mapping[str, Any]) -> set[str]:
+    """Files of deploy_target=compose: the local production stack."""
+    files = set(COMPOSE)
+    if answers["serving_mode"] in {"rest", "rest_and_batch"}:
+        files.add("deploy/compose/grafana/dashboards/model-service.json")
+    return files
+
+
+K8S = "deploy/k8s"
+KUBERNETES = {
+    "make/kubernetes.mk",
+    "tests/deploy/test_manifests.py",
+    f"{K8S}/README.md",
+    f"{K8S}/render.sh",
+    *(
+        f"{K8S}/base/{name}"
+        for name in (
+            "kustomization.yaml",
+            "config.env",
+            "serviceaccount.yaml",
+            "networkpolicy.yaml",
+            "models-pvc.yaml",
+            "training-cronjob.yaml",
+        )
+    ),
+    *(
+        f"{K8S}/overlays/{env}/{name}"
+        for env in ("staging", "production")
+        for name in ("kustomization.yaml", "namespace.yaml")
+    ),
+}
+KUBERNETES_REST = {
+    f"{K8S}/canary.sh",
+    "tests/deploy/test_api_manifests.py",
+    "tests/deploy/test_canary.py",
+    *(
+        f"{K8S}/base/{name}"
+        for name in ("api-deployments.yaml", "api-service.yaml", "api-hpa.yaml", "api-pdb.yaml")
+    ),
+    *(
+        f"{K8S}/overlays/{env}/{name}"
+        for env in ("staging", "production")
+        for name in ("api-resources.yaml", "api-hpa.yaml")
+    ),
+}
+KUBERNETES_BATCH = {
+    f"{K8S}/base/batch-data-pvc.yaml",
+    f"{K8S}/base/batch-cronjob.yaml",
+    f"{K8S}/overlays/staging/batch-cronjob.yaml",
+    f"{K8S}/overlays/production/batch-cronjob.yaml",
+}
+KUBERNETES_MLFLOW = {
+    f"{K8S}/base/mlflow-pvc.yaml",
+    f"{K8S}/base/mlflow-deployment.yaml",
+    f"{K8S}/base/mlflow-service.yaml",
+}
+
+
+def kubernetes_files(answers: Mapping[str, Any]) -> set[str]:
+    """Files of deploy_target=kubernetes: kustomize base, overlays, canary."""
+    files = set(KUBERNETES)
+    if answers["serving_mode"] in {"rest", "rest_and_batch"}:
+        files |= KUBERNETES_REST
+    if answers["serving_mode"] in {"batch", "rest_and_batch"}:
+        files |= KUBERNETES_BATCH
+    if answers["orchestrator"] == "prefect":
+        files.add(f"{K8S}/base/pipeline-deployment.yaml")
+    if answers["experiment_tracking"] == "mlflow":
+        files |= KUBERNETES_MLFLOW
+    return files
+
+
+GITLAB = {".gitlab-ci.yml", ".gitlab/ci/deploy.yml"}
+
+
+def ci_files(answers: Mapping[str, Any]) -> set[str]:
+    """Files of ci_provider (github, gitlab, none): CI, CD and scheduled retraining."""
+    return {"github": GITHUB, "gitlab": GITLAB, "none": set()}[answers["ci_provider"]]
+
 
 # Files of each orchestrator, and those it adds when batch scoring is served too. `{src}` is the
 # package directory, `{package}` the package name.
@@ -157,8 +258,9 @@ def expected_tree(answers: Mapping[str, Any]) -> set[str]:
     if answers["serving_mode"] in {"batch", "rest_and_batch"}:
         package |= BATCH
         files |= BATCH_TESTS | {"make/batch.mk"}
-    if answers["ci_provider"] == "github":
-        files |= GITHUB
+    files |= ci_files(answers)
+    deploy = {"compose": compose_files, "kubernetes": kubernetes_files}[answers["deploy_target"]]
+    files |= deploy(answers)
     orchestrator = set(ORCHESTRATOR[answers["orchestrator"]])
     if answers["serving_mode"] in {"batch", "rest_and_batch"}:
         orchestrator |= ORCHESTRATOR_BATCH[answers["orchestrator"]]

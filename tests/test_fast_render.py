@@ -1,4 +1,5 @@
-"""The render matrix's shortcuts (compiled-code cache, no git probe) change no byte of output."""
+"""The render matrix's shortcuts (compiled code, parsed copier.yml and render context reused, no git
+probe) change no byte of output."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pathlib import Path
 
 from mlops_new import matrix, questions, render
 from tests.fast_render import (
+    cached_render_context,
     cached_template_config,
     compiled_code_cache,
     without_git_index_sync,
@@ -22,7 +24,12 @@ def test_fast_render_changes_nothing(tmp_path: Path) -> None:
         render.render(QUESTIONNAIRE.resolve(c).answers, tmp_path / f"plain{i}")
         for i, c in enumerate(combos)
     ]
-    with compiled_code_cache() as cache, without_git_index_sync(), cached_template_config():
+    with (
+        compiled_code_cache() as cache,
+        without_git_index_sync(),
+        cached_template_config(),
+        cached_render_context(),
+    ):
         fast = [
             render.render(QUESTIONNAIRE.resolve(c).answers, tmp_path / f"fast{i}")
             for i, c in enumerate(combos)

@@ -12,6 +12,7 @@ from pytest_copie.plugin import Copie
 
 from mlops_new import questions, render
 from tests import static_checks
+from tests.artifact_checks import YAMLLINT_CONFIG_LONG_NAMES, ArtifactValidators
 
 HOSTILE: dict[str, Any] = {
     "project_name": 'Ünïcode "Quoted" \\ O\'Brien {{ 7*7 }} {% raw %}',
@@ -54,21 +55,48 @@ def test_hostile_text_is_kept_literally(tmp_path: Path, overrides: dict[str, Any
     assert " 49 " not in everything
 
 
-def test_longest_allowed_names_still_pass_ruff(tmp_path: Path) -> None:
-    """A 63-character slug and package name must not push generated lines over ruff's limit."""
+# Every orchestrator, both deploy targets and both CI providers at least once.
+LONG_NAME_OPTIONS = [
+    ("none", "compose", "github"),
+    ("none", "kubernetes", "gitlab"),
+    ("prefect", "compose", "gitlab"),
+    ("prefect", "kubernetes", "github"),
+    ("airflow", "compose", "github"),
+    ("airflow", "kubernetes", "gitlab"),
+    ("kubeflow", "kubernetes", "github"),
+]
+
+
+@pytest.mark.parametrize(("orchestrator", "deploy_target", "ci_provider"), LONG_NAME_OPTIONS)
+def test_longest_allowed_names_still_pass_every_check(
+    orchestrator: str, deploy_target: str, ci_provider: str, tmp_path: Path
+) -> None:
+    """A 63-character slug and package name must not push generated lines over any limit.
+
+    ruff's (Python, and Python blocks in Markdown), with every artifact validated; yamllint's
+    line length is checked with names of ordinary length only (see artifact_checks).
+    """
     slug = "an-extraordinarily-long-project-slug-that-is-exactly-63-chars-x"
     assert len(slug) == 63
-    questionnaire = questions.load()
-    orchestrator = next(q for q in questionnaire.questions if q.key == "orchestrator")
-    for choice in questionnaire.choices(orchestrator, {}):
-        # Batch and REST together: every optional module, so every line that names the package.
-        answers = questionnaire.resolve(
-            {"project_slug": slug, "serving_mode": "rest_and_batch", "orchestrator": choice.value}
-        ).answers
-        assert len(answers["package_name"]) == 63
-        project = render.render(answers, tmp_path / choice.value)
-        static_checks.compile_python(project)
-        static_checks.ruff(project)
+    answers = (
+        questions.load()
+        .resolve(
+            {
+                "project_slug": slug,
+                # Batch and REST together: every optional module, so every line naming the package.
+                "serving_mode": "rest_and_batch",
+                "orchestrator": orchestrator,
+                "deploy_target": deploy_target,
+                "ci_provider": ci_provider,
+            }
+        )
+        .answers
+    )
+    assert len(answers["package_name"]) == 63
+    project = render.render(answers, tmp_path / "project")
+    static_checks.compile_python(project)
+    static_checks.ruff(project)
+    ArtifactValidators(yamllint_config=YAMLLINT_CONFIG_LONG_NAMES).validate(project)
 
 
 def test_plain_copier_renders_hostile_text(copie: Copie, tmp_path: Path) -> None:

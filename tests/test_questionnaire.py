@@ -32,6 +32,7 @@ PUBLIC_KEYS = (
     "experiment_tracking",
     "serving_mode",
     "orchestrator",
+    "deploy_target",
     "ci_provider",
 )
 
@@ -137,7 +138,12 @@ def test_metric_choices_follow_problem_type(questionnaire: Questionnaire) -> Non
 def _all_choice_values(questionnaire: Questionnaire) -> dict[str, list[object]]:
     """Every value any choice question can take under any earlier answers (a superset)."""
     values: dict[str, list[object]] = {}
-    contexts = [{"problem_type": "classification"}, {"problem_type": "regression"}]
+    # What other choices depend on: the metric on the problem, the target on the orchestrator.
+    contexts = [
+        {"problem_type": problem, "orchestrator": orchestrator}
+        for problem in ("classification", "regression")
+        for orchestrator in ("none", "prefect", "airflow", "kubeflow")
+    ]
     for question in questionnaire.choice_questions():
         seen: list[object] = []
         for context in contexts:
@@ -162,7 +168,9 @@ def test_matrix_is_exactly_the_valid_product(questionnaire: Questionnaire) -> No
         expected.append(answers)
     got = list(matrix.combinations(questionnaire))
     assert sorted(map(repr, got)) == sorted(map(repr, expected))
-    assert len(got) == 2592  # 648 before the four orchestrators
+    # 648 answers sets before orchestrators; x4 orchestrators; x2 deploy targets except Kubeflow
+    # (Kubernetes only: x7/4); x3 CI providers (github, gitlab, none: x3/2).
+    assert len(got) == 6804
 
 
 def test_covering_set_covers_every_value(questionnaire: Questionnaire) -> None:
@@ -173,6 +181,42 @@ def test_covering_set_covers_every_value(questionnaire: Questionnaire) -> None:
         values = {c[question.key] for c in every}
         assert values == {c[question.key] for c in cover}, question.key
     assert len(cover) <= 8
+
+
+def test_kubeflow_needs_kubernetes(questionnaire: Questionnaire) -> None:
+    """The rule reaches the wizard (choices), the matrix and answers files (the validator)."""
+    question = questionnaire.question("deploy_target")
+    offered = {
+        name: [c.value for c in questionnaire.choices(question, {"orchestrator": name})]
+        for name in ("none", "prefect", "airflow", "kubeflow")
+    }
+    assert offered["kubeflow"] == ["kubernetes"]
+    assert all(offered[o] == ["compose", "kubernetes"] for o in ("none", "prefect", "airflow"))
+    pairs = {(c["orchestrator"], c["deploy_target"]) for c in matrix.combinations(questionnaire)}
+    assert ("kubeflow", "compose") not in pairs
+    assert ("kubeflow", "kubernetes") in pairs
+    assert questionnaire.resolve({"orchestrator": "kubeflow"}).answers["deploy_target"] == (
+        "kubernetes"
+    )
+    with pytest.raises(AnswerError, match="deploy_target must be kubernetes when orchestrator"):
+        questionnaire.resolve({"orchestrator": "kubeflow", "deploy_target": "compose"})
+
+
+def test_copier_refuses_kubeflow_on_compose(tmp_path: Path) -> None:
+    from copier import run_copy
+
+    from mlops_new.render import snapshot_template
+
+    source = snapshot_template(tmp_path / "tpl")
+    with pytest.raises(ValueError, match="deploy_target"):
+        run_copy(
+            str(source),
+            str(tmp_path / "out"),
+            data={"orchestrator": "kubeflow", "deploy_target": "compose"},
+            defaults=True,
+            quiet=True,
+        )
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
 def test_copier_agrees_on_a_rule(tmp_path: Path) -> None:

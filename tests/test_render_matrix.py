@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 
 from mlops_new import matrix, questions, render
-from tests import static_checks
+from tests import static_checks, timings
+from tests.artifact_checks import ArtifactValidators
 from tests.expected_tree import expected_tree
 from tests.fast_render import (
+    cached_render_context,
     cached_template_config,
     compiled_code_cache,
     without_git_index_sync,
@@ -32,6 +34,9 @@ LICENSE_MARKERS = {
 
 # Files already checked by this worker process, by (ruff configuration, path, content).
 CHECKED: set[tuple[str, str, str]] = set()
+# The delivery artifacts' validators, each run once per distinct input in this worker.
+VALIDATORS = ArtifactValidators()
+VALIDATED_COMBINATIONS: list[str] = []
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -40,7 +45,10 @@ def fast_render() -> Iterator[None]:
         stack.enter_context(compiled_code_cache())
         stack.enter_context(without_git_index_sync())
         stack.enter_context(cached_template_config())
+        stack.enter_context(cached_render_context())
         yield
+    if VALIDATED_COMBINATIONS:
+        timings.record_validations(len(VALIDATED_COMBINATIONS), VALIDATORS.validated)
 
 
 @pytest.mark.parametrize("combo", COMBINATIONS, ids=matrix.label)
@@ -57,6 +65,10 @@ def test_combination_renders_and_passes_static_checks(
     static_checks.compile_python(project, fresh)
     static_checks.parse_data_files(project, fresh)
     static_checks.ruff(project, fresh)
+    # hadolint, check-jsonschema, docker-compose config, kustomize + kubernetes-validate,
+    # shellcheck, yamllint: on every artifact this combination has (see tests/artifact_checks.py).
+    VALIDATORS.validate(project)
+    VALIDATED_COMBINATIONS.append(matrix.label(combo))
 
     # The answers reached the files that act on them.
     assert (project / ".python-version").read_text().strip() == answers["python_version"]
@@ -64,7 +76,13 @@ def test_combination_renders_and_passes_static_checks(
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["requires-python"] == f">={answers['python_version']}"
     dependencies = " ".join(pyproject["project"]["dependencies"])
-    assert ("mlflow" in dependencies) == (answers["experiment_tracking"] == "mlflow")
+    training = " ".join(pyproject["dependency-groups"]["training"])
+    # The serving image installs `dependencies` only: no tracking or orchestrator library in it.
+    assert not any(name in dependencies for name in ("mlflow", "prefect", "airflow", "kfp"))
+    assert ("mlflow" in training) == (answers["experiment_tracking"] == "mlflow")
+    orchestrator_package = {"prefect": "prefect", "airflow": "apache-airflow", "kubeflow": "kfp"}
+    if answers["orchestrator"] != "none":
+        assert orchestrator_package[answers["orchestrator"]] in training
     assert ("fastapi" in dependencies) == (answers["serving_mode"] != "batch")
     settings = (project / "src" / answers["package_name"] / "settings.py").read_text()
     assert f'"{answers["primary_metric"]}"' in settings

@@ -8,9 +8,38 @@ workers write to the same file); the controller prints them as a table.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
-LAYER4_TIMINGS = Path(__file__).resolve().parent.parent / "build" / "layer4-timings.jsonl"
+BUILD = Path(__file__).resolve().parent.parent / "build"
+LAYER4_TIMINGS = BUILD / "layer4-timings.jsonl"
+# One line per test worker: how many combinations it validated, and the distinct inputs per tool.
+VALIDATIONS = BUILD / "artifact-validations.jsonl"
+
+
+def record_validations(combinations: int, validated: Mapping[str, int]) -> None:
+    """Append one worker's counts of artifact validations (see tests/artifact_checks.py)."""
+    BUILD.mkdir(parents=True, exist_ok=True)
+    with VALIDATIONS.open("a", encoding="utf-8") as log:
+        log.write(json.dumps({"combinations": combinations, "validated": dict(validated)}) + "\n")
+
+
+def validations_table() -> list[str]:
+    """Combinations whose artifacts were validated, and the validator runs per tool."""
+    if not VALIDATIONS.exists():
+        return []
+    rows = [json.loads(line) for line in VALIDATIONS.read_text(encoding="utf-8").splitlines()]
+    combinations = sum(row["combinations"] for row in rows)
+    totals: dict[str, int] = {}
+    for row in rows:
+        for name, count in row["validated"].items():
+            totals[name] = totals.get(name, 0) + count
+    lines = [
+        f"{combinations} rendered combinations had every artifact validated; distinct inputs "
+        "validated per tool (summed over test workers):"
+    ]
+    lines += [f"  {name:<45} {count:>6}" for name, count in sorted(totals.items())]
+    return lines
 
 
 def table() -> list[str]:

@@ -163,6 +163,10 @@ def _next_steps(project: Path, answers: dict[str, Any]) -> str:
         steps.append("  make serve      # then: curl localhost:8000/ready")
     if answers["serving_mode"] in {"batch", "rest_and_batch"}:
         steps.append("  make batch")
+    if answers["deploy_target"] == "compose":
+        steps.append("  make up         # the local production stack (needs Docker); make down")
+    else:
+        steps.append("  make k8s-render ENV=staging   # the manifests; deploy/k8s/README.md")
     steps.append("  (docs/ explains each step of the method)")
     return "\n".join(steps)
 

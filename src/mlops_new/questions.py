@@ -230,6 +230,8 @@ class Questionnaire:
             choices = self.choices(question, context)
             match = next((c for c in choices if c.value == value), None)
             if match is None:
+                # A rule's own message says why a choice is missing (kubeflow needs kubernetes).
+                self._check_validator(question, value, context)
                 allowed = ", ".join(str(c.value) for c in choices if not c.disabled_reason)
                 raise AnswerError(
                     question.key,
@@ -237,6 +239,9 @@ class Questionnaire:
                 )
             if match.disabled_reason:
                 raise AnswerError(question.key, f"{question.key}={value}: {match.disabled_reason}")
+        self._check_validator(question, value, context)
+
+    def _check_validator(self, question: Question, value: Any, context: Mapping[str, Any]) -> None:
         if question.validator:
             message = self.render(question.validator, {**context, question.key: value}).strip()
             if message:

@@ -14,7 +14,21 @@ _PIPELINES = {
     "none": "the steps in one process (`make pipeline`), ready for cron",
     "prefect": "a Prefect 3 flow, one task per step, retries, a scheduled deployment",
     "airflow": "an Airflow 3 TaskFlow DAG, one task per step, retries, a schedule",
-    "kubeflow": "a Kubeflow Pipelines v2 pipeline of components on the project's image",
+    "kubeflow": "a Kubeflow Pipelines v2 pipeline of components on the training image",
+}
+
+# Where it runs, per deploy target.
+_DEPLOYMENTS = {
+    "compose": "Deployment: a Docker Compose stack (`make up`): {parts}, Prometheus and Grafana",
+    "kubernetes": (
+        "Deployment: Kubernetes, kustomize base with staging and production overlays: {parts}"
+    ),
+}
+
+# What CI/CD does, per provider.
+_DELIVERY = {
+    "github": "GitHub Actions",
+    "gitlab": "GitLab CI/CD",
 }
 
 
@@ -52,11 +66,39 @@ def architecture(answers: Mapping[str, Any]) -> list[str]:
         )
         + f" as {_PIPELINES[answers['orchestrator']]}"
     )
-    lines.append("Packaging: docker/Dockerfile (multi-stage, uv, non-root)")
-    if answers["ci_provider"] == "github":
-        lines.append("CI: GitHub Actions running lint, types, tests and the image build")
+    lines.append(
+        "Packaging: docker/Dockerfile (multi-stage, uv, non-root): a serving image and a "
+        "training image"
+    )
+    lines.append(_deployment(answers))
+    if answers["ci_provider"] in _DELIVERY:
+        lines.append(
+            f"CI/CD: {_DELIVERY[answers['ci_provider']]} running lint, types, tests and both "
+            "image builds; CD to staging"
+            + (", a canary" if serving in {"rest", "rest_and_batch"} else "")
+            + ", approved production; scheduled retraining"
+        )
     lines.append("Docs: the eight methodology documents, a model card and a runbook")
     return lines
+
+
+def _deployment(answers: Mapping[str, Any]) -> str:
+    target = answers["deploy_target"]
+    parts = []
+    if answers["serving_mode"] in {"rest", "rest_and_batch"}:
+        parts.append("the API" + (" with a canary Deployment" if target == "kubernetes" else ""))
+    if answers["serving_mode"] in {"batch", "rest_and_batch"}:
+        parts.append("batch scoring" + (" as a CronJob" if target == "kubernetes" else ""))
+    if answers["experiment_tracking"] == "mlflow":
+        parts.append("an MLflow tracking server")
+    orchestrator = answers["orchestrator"]
+    if orchestrator == "none":
+        parts.append("scheduled training" if target == "kubernetes" else "a training run")
+    elif target == "compose":
+        parts.append(f"the {orchestrator.capitalize()} services")
+    else:
+        parts.append(f"training on {orchestrator.capitalize()}")
+    return _DEPLOYMENTS[target].format(parts=", ".join(parts))
 
 
 def answers_table(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> list[str]:

@@ -1,0 +1,202 @@
+"""Layer 6: the real validators of delivery artifacts, run on rendered projects.
+
+Each validator is the tool its users' platforms run: hadolint for Dockerfiles, check-jsonschema with
+its bundled schemas for GitHub workflows, Dependabot, GitLab CI and compose files, `docker-compose
+config` (the Compose v2 CLI) for the compose stack, `kubectl kustomize` of every overlay piped into
+kubernetes-validate --strict, shellcheck for scripts and yamllint for every YAML file. Any finding,
+warnings included, fails.
+
+Thousands of combinations share their artifacts byte for byte, and a validator's verdict depends
+only on the bytes it reads: `ArtifactValidators` runs each validator once per distinct input (a
+file, or the whole directory a tool reads, such as a kustomize tree) and counts what it validated.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+YAMLLINT_CONFIG = (
+    "{extends: default, rules: {line-length: {max: 120}, document-start: disable,"
+    " truthy: {check-keys: false}}}"
+)
+# For names of the longest allowed length (63 characters): a comment or a URL that names the
+# project twice cannot stay within 120 columns. Every other rule still applies.
+YAMLLINT_CONFIG_LONG_NAMES = (
+    "{extends: default, rules: {line-length: disable, document-start: disable,"
+    " truthy: {check-keys: false}}}"
+)
+# The Kubernetes release whose API schemas the manifests are validated against.
+KUBERNETES_VERSION = "1.33.0"
+K8S_OVERLAYS = ("staging", "production")
+
+
+def tool(name: str) -> str:
+    """Path of a validator installed in the generator's environment (a dev dependency)."""
+    # The venv's bin/ first: `.venv/bin/pytest` does not put it on PATH.
+    path = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    assert path, f"{name} is a dev dependency of the generator: run `uv sync`"
+    return path
+
+
+def run(*args: str, cwd: Path | None = None, stdin: str | None = None) -> str:
+    """Run a validator; its non-zero exit fails the test with everything it printed."""
+    result = subprocess.run(args, cwd=cwd, input=stdin, capture_output=True, text=True, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, f"{' '.join(args)} (in {cwd}):\n{output}"
+    return output
+
+
+def digest(paths: Iterable[Path], root: Path) -> str:
+    """One hash of the relative paths and bytes of `paths`: the input a validator reads."""
+    sha = hashlib.sha256()
+    for path in sorted(paths):
+        sha.update(path.relative_to(root).as_posix().encode())
+        sha.update(b"\0")
+        sha.update(path.read_bytes())
+        sha.update(b"\0")
+    return sha.hexdigest()
+
+
+def files_under(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.is_file())
+
+
+class ArtifactValidators:
+    """Validate every artifact of rendered projects, each distinct input once."""
+
+    def __init__(self, yamllint_config: str = YAMLLINT_CONFIG) -> None:
+        self.yamllint_config = yamllint_config
+        self._seen: set[tuple[str, str]] = set()
+        # validator name -> number of distinct inputs it validated.
+        self.validated: collections.Counter[str] = collections.Counter()
+
+    def validate(self, project: Path) -> None:
+        """Run every validator that applies to `project` on what it has not seen yet."""
+        checks: list[tuple[str, list[Path], Callable[[Path, list[Path]], None]]] = [
+            ("hadolint", sorted(project.glob("**/Dockerfile")), self._hadolint),
+            ("yamllint", self._yaml_files(project), self._yamllint),
+            ("shellcheck", sorted(project.rglob("*.sh")), self._shellcheck),
+        ]
+        for schema, files in self._schema_groups(project):
+            checks.append((f"check-jsonschema {schema}", files, self._jsonschema(schema)))
+        compose = project / "deploy" / "compose"
+        if compose.is_dir():
+            checks.append(("docker-compose config", files_under(compose), self._compose_config))
+        k8s = project / "deploy" / "k8s"
+        if k8s.is_dir():
+            checks.append(("kustomize + kubernetes-validate", files_under(k8s), self._kubernetes))
+        for name, files, check in checks:
+            self._once(name, project, files, check)
+
+    # -- bookkeeping --------------------------------------------------------------------------
+
+    def _once(
+        self,
+        name: str,
+        project: Path,
+        files: list[Path],
+        check: Callable[[Path, list[Path]], None],
+    ) -> None:
+        """Run `check` for the files whose (validator, content) is new; whole sets for trees."""
+        if not files:
+            return
+        whole_tree = name in {"docker-compose config", "kustomize + kubernetes-validate"}
+        groups = [files] if whole_tree else [[f] for f in files]
+        fresh: list[Path] = []
+        for group in groups:
+            key = (name, digest(group, project))
+            if key not in self._seen:
+                self._seen.add(key)
+                fresh += group
+        if fresh:
+            check(project, fresh)
+            self.validated[name] += len(groups) if whole_tree else len(fresh)
+
+    @staticmethod
+    def _yaml_files(project: Path) -> list[Path]:
+        return sorted(
+            p
+            for p in project.rglob("*")
+            if p.suffix in {".yml", ".yaml"} and p.is_file() and ".git" not in p.parts
+        )
+
+    @staticmethod
+    def _schema_groups(project: Path) -> list[tuple[str, list[Path]]]:
+        """(check-jsonschema builtin schema, files) for each kind of CI or compose file."""
+        groups = [
+            ("vendor.github-workflows", sorted(project.glob(".github/workflows/*.yml"))),
+            ("vendor.dependabot", sorted(project.glob(".github/dependabot.yml"))),
+            (
+                "vendor.gitlab-ci",
+                sorted([*project.glob(".gitlab-ci.yml"), *project.glob(".gitlab/ci/*.yml")]),
+            ),
+            ("vendor.compose-spec", sorted(project.glob("deploy/compose/compose.yaml"))),
+        ]
+        return [group for group in groups if group[1]]
+
+    # -- the validators -----------------------------------------------------------------------
+
+    @staticmethod
+    def _hadolint(project: Path, files: list[Path]) -> None:
+        run(tool("hadolint"), "--failure-threshold", "style", *map(str, files))
+
+    def _yamllint(self, project: Path, files: list[Path]) -> None:
+        run(tool("yamllint"), "--strict", "-d", self.yamllint_config, *map(str, files))
+
+    @staticmethod
+    def _shellcheck(project: Path, files: list[Path]) -> None:
+        run(tool("shellcheck"), "--severity=style", *map(str, files))
+
+    @staticmethod
+    def _jsonschema(schema: str) -> Callable[[Path, list[Path]], None]:
+        def check(project: Path, files: list[Path]) -> None:
+            run(tool("check-jsonschema"), "--builtin-schema", schema, *map(str, files))
+
+        return check
+
+    @staticmethod
+    def _compose_config(project: Path, files: list[Path]) -> None:
+        """`docker-compose config` resolves the stack as Docker would: variables, files, profiles.
+
+        It reads the variables of `.env.example` (what a user copies to `.env`), with every
+        profile enabled, so the on-demand services are checked too.
+        """
+        compose = project / "deploy" / "compose"
+        with tempfile.TemporaryDirectory() as scratch:
+            env_file = Path(scratch) / ".env"
+            shutil.copy(compose / ".env.example", env_file)
+            args = [tool("docker-compose"), "--env-file", str(env_file), "-f", "compose.yaml"]
+            profiles = run(*args, "config", "--profiles", cwd=compose).split()
+            for profile in profiles:
+                args += ["--profile", profile]
+            output = run(*args, "config", "--quiet", cwd=compose)
+            assert output.strip() == "", f"docker-compose config warned:\n{output}"
+
+    @staticmethod
+    def _kubernetes(project: Path, files: list[Path]) -> None:
+        """Every overlay builds with kustomize and validates strictly against the API schemas."""
+        overlays = project / "deploy" / "k8s" / "overlays"
+        with tempfile.TemporaryDirectory() as scratch:
+            for overlay in K8S_OVERLAYS:
+                manifests = run(tool("kubectl"), "kustomize", str(overlays / overlay))
+                assert "kind: Deployment" in manifests or "kind: CronJob" in manifests
+                rendered = Path(scratch) / f"{overlay}.yaml"
+                rendered.write_text(manifests, encoding="utf-8")
+                output = run(
+                    tool("kubernetes-validate"),
+                    "--strict",
+                    "--kubernetes-version",
+                    KUBERNETES_VERSION,
+                    str(rendered),
+                )
+                findings = [
+                    line for line in output.splitlines() if line and not line.startswith("INFO")
+                ]
+                assert findings == [], f"kubernetes-validate on {overlay}:\n{output}"
