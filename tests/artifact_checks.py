@@ -86,12 +86,15 @@ class ArtifactValidators:
         ]
         for schema, files in self._schema_groups(project):
             checks.append((f"check-jsonschema {schema}", files, self._jsonschema(schema)))
+        # The whole-tree tools, keyed by the files they read (not the READMEs beside them).
         compose = project / "deploy" / "compose"
         if compose.is_dir():
-            checks.append(("docker-compose config", files_under(compose), self._compose_config))
+            compose_inputs = [compose / "compose.yaml", compose / ".env.example"]
+            checks.append(("docker-compose config", compose_inputs, self._compose_config))
         k8s = project / "deploy" / "k8s"
         if k8s.is_dir():
-            checks.append(("kustomize + kubernetes-validate", files_under(k8s), self._kubernetes))
+            manifests = [p for p in files_under(k8s) if p.suffix in {".yaml", ".env"}]
+            checks.append(("kustomize + kubernetes-validate", manifests, self._kubernetes))
         for name, files, check in checks:
             self._once(name, project, files, check)
 

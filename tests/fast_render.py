@@ -126,7 +126,7 @@ def cached_template_config() -> Iterator[None]:
 
 @contextlib.contextmanager
 def cached_render_context() -> Iterator[None]:
-    """Within the block, copier builds the Jinja context once per render of the files.
+    """Within the block, copier builds the Jinja context and renders each path part once per render.
 
     While it writes files, copier rebuilds the whole context (every answer merged again, the
     answers to remember recomputed) for each path part and each file: a few hundred times per
@@ -137,14 +137,28 @@ def cached_render_context() -> Iterator[None]:
     worker: Any = importlib.import_module("copier._main").Worker
     original_render_template = worker._render_template
     original_render_context = worker._render_context
+    original_render_string = worker._render_string
     contexts: dict[int, dict[str, Any]] = {}
+    # Within one render, a path part (a conditional folder name) renders to the same text for each
+    # of the files below it: rendered once per render, by its source.
+    rendered: dict[int, dict[str, str]] = {}
 
     def render_template(self: Any) -> Any:
         contexts[id(self)] = original_render_context(self)
+        rendered[id(self)] = {}
         try:
             return original_render_template(self)
         finally:
             contexts.pop(id(self), None)
+            rendered.pop(id(self), None)
+
+    def render_string(self: Any, string: str, extra_context: Any = None) -> str:
+        memo = rendered.get(id(self))
+        if memo is None or extra_context:
+            return str(original_render_string(self, string, extra_context))
+        if string not in memo:
+            memo[string] = original_render_string(self, string, extra_context)
+        return memo[string]
 
     def render_context(self: Any) -> Any:
         context = contexts.get(id(self))
@@ -156,8 +170,10 @@ def cached_render_context() -> Iterator[None]:
 
     worker._render_template = render_template
     worker._render_context = render_context
+    worker._render_string = render_string
     try:
         yield
     finally:
         worker._render_template = original_render_template
         worker._render_context = original_render_context
+        worker._render_string = original_render_string
