@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,65 +67,78 @@ def test_clean_projects_pass_every_validator(
     } <= ran
 
 
-def test_an_unknown_kubernetes_field_fails(kubernetes_project: Path, tmp_path: Path) -> None:
-    project = planted(kubernetes_project, tmp_path)
-    manifests = sorted((project / "deploy/k8s/base").glob("*.yaml"))
-    deployment = next(p for p in manifests if "kind: Deployment" in p.read_text())
-    text = deployment.read_text()
-    deployment.write_text(text.replace("spec:\n", "spec:\n  replicaz: 2\n", 1))
-    with pytest.raises(AssertionError, match="kubernetes-validate"):
-        ArtifactValidators().validate(project)
+def replace_once(old: str, new: str) -> Callable[[str], str]:
+    return lambda text: text.replace(old, new, 1)
 
 
-def test_a_broken_overlay_fails_kustomize(kubernetes_project: Path, tmp_path: Path) -> None:
-    project = planted(kubernetes_project, tmp_path)
-    kustomization = project / "deploy/k8s/overlays/production/kustomization.yaml"
-    kustomization.write_text(kustomization.read_text() + "resources:\n  - missing.yaml\n")
-    with pytest.raises(AssertionError):
-        ArtifactValidators().validate(project)
+def append(extra: str) -> Callable[[str], str]:
+    return lambda text: text + extra
 
 
-def test_an_invalid_compose_file_fails(compose_project: Path, tmp_path: Path) -> None:
-    project = planted(compose_project, tmp_path)
-    compose = project / "deploy/compose/compose.yaml"
-    compose.write_text(
-        re.sub(r"\nservices:\n", "\nservices:\n  broken:\n    imagee: x\n", compose.read_text())
-    )
-    with pytest.raises(AssertionError, match="compose"):
-        ArtifactValidators().validate(project)
+# One planted defect per validator: (project, file, edit, what the failure names).
+DEFECTS = {
+    "unknown Kubernetes field": (
+        "kubernetes_project",
+        "deploy/k8s/base/api-deployments.yaml",
+        replace_once("spec:\n", "spec:\n  replicaz: 2\n"),
+        "kubernetes-validate",
+    ),
+    "overlay naming a missing resource": (
+        "kubernetes_project",
+        "deploy/k8s/overlays/production/kustomization.yaml",
+        replace_once("  - ../../base\n", "  - ../../base\n  - missing.yaml\n"),
+        "kustomize",
+    ),
+    "invalid compose key": (
+        "compose_project",
+        "deploy/compose/compose.yaml",
+        replace_once("\nservices:\n", "\nservices:\n  broken:\n    imagee: x\n"),
+        "compose",
+    ),
+    "invalid GitLab job": (
+        "kubernetes_project",
+        ".gitlab-ci.yml",
+        append("\nbroken-job:\n  script: 42\n  when: sometimes\n"),
+        r"vendor\.gitlab-ci",
+    ),
+    "misspelled workflow key": (
+        "compose_project",
+        ".github/workflows/ci.yml",
+        replace_once("runs-on:", "runs-onn:"),
+        r"vendor\.github-workflows",
+    ),
+    "Dockerfile running as root": (
+        "compose_project",
+        "docker/Dockerfile",
+        replace_once("USER 10001:10001", "USER root\nRUN cd /tmp"),
+        "hadolint",
+    ),
+    "unquoted shell variable": (
+        "kubernetes_project",
+        "deploy/k8s/canary.sh",
+        append("\necho $UNQUOTED_VARIABLE\n"),
+        "shellcheck",
+    ),
+}
 
 
-def test_an_invalid_gitlab_file_fails(kubernetes_project: Path, tmp_path: Path) -> None:
-    project = planted(kubernetes_project, tmp_path)
-    gitlab = project / ".gitlab-ci.yml"
-    gitlab.write_text(gitlab.read_text() + "\nbroken-job:\n  script: 42\n  when: sometimes\n")
-    with pytest.raises(AssertionError, match=r"vendor\.gitlab-ci"):
-        ArtifactValidators().validate(project)
-
-
-def test_an_invalid_workflow_fails(compose_project: Path, tmp_path: Path) -> None:
-    project = planted(compose_project, tmp_path)
-    workflow = project / ".github/workflows/ci.yml"
-    workflow.write_text(workflow.read_text().replace("runs-on:", "runs-onn:", 1))
-    with pytest.raises(AssertionError, match=r"vendor\.github-workflows"):
-        ArtifactValidators().validate(project)
-
-
-def test_a_dockerfile_finding_fails(compose_project: Path, tmp_path: Path) -> None:
-    project = planted(compose_project, tmp_path)
-    dockerfile = project / "docker/Dockerfile"
-    dockerfile.write_text(
-        dockerfile.read_text().replace("USER 10001:10001", "USER root\nRUN cd /tmp", 1)
-    )
-    with pytest.raises(AssertionError, match="hadolint"):
-        ArtifactValidators().validate(project)
-
-
-def test_a_shell_finding_fails(kubernetes_project: Path, tmp_path: Path) -> None:
-    project = planted(kubernetes_project, tmp_path)
-    script = next((project / "deploy/k8s").glob("*.sh"))
-    script.write_text(script.read_text() + "\necho $UNQUOTED_VARIABLE\n")
-    with pytest.raises(AssertionError, match="shellcheck"):
+@pytest.mark.parametrize(
+    ("project_fixture", "path", "edit", "finder"), DEFECTS.values(), ids=DEFECTS
+)
+def test_each_validator_fails_on_its_defect(
+    project_fixture: str,
+    path: str,
+    edit: Callable[[str], str],
+    finder: str,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+) -> None:
+    project = planted(request.getfixturevalue(project_fixture), tmp_path)
+    target = project / path
+    text = target.read_text()
+    assert edit(text) != text, f"the defect was not planted in {path}"
+    target.write_text(edit(text))
+    with pytest.raises(AssertionError, match=finder):
         ArtifactValidators().validate(project)
 
 
