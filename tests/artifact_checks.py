@@ -3,8 +3,9 @@
 Each validator is the tool its users' platforms run: hadolint for Dockerfiles, check-jsonschema with
 its bundled schemas for GitHub workflows, Dependabot, GitLab CI and compose files, `docker-compose
 config` (the Compose v2 CLI) for the compose stack, `kubectl kustomize` of every overlay piped into
-kubernetes-validate --strict, shellcheck for scripts and yamllint for every YAML file. Any finding,
-warnings included, fails.
+kubernetes-validate --strict, shellcheck for scripts, yamllint for every YAML file, and promtool
+(Debian's prometheus package) for the Prometheus alert rules: `promtool check rules` on every rule
+file and `promtool test rules` on every unit test of them. Any finding, warnings included, fails.
 
 Thousands of combinations share their artifacts byte for byte, and a validator's verdict depends
 only on the bytes it reads: `ArtifactValidators` runs each validator once per distinct input (a
@@ -15,12 +16,15 @@ from __future__ import annotations
 
 import collections
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
+
+import yaml
 
 YAMLLINT_CONFIG = (
     "{extends: default, rules: {line-length: {max: 120}, document-start: disable,"
@@ -45,6 +49,13 @@ def tool(name: str) -> str:
     return path
 
 
+def promtool() -> str:
+    """Path of promtool: a system package (Debian's prometheus), not a Python dependency."""
+    path = shutil.which("promtool")
+    assert path, "promtool is not installed: apt-get install prometheus (.ci/run installs it)"
+    return path
+
+
 def run(*args: str, cwd: Path | None = None, stdin: str | None = None) -> str:
     """Run a validator; its non-zero exit fails the test with everything it printed."""
     result = subprocess.run(args, cwd=cwd, input=stdin, capture_output=True, text=True, check=False)
@@ -59,9 +70,25 @@ def digest(paths: Iterable[Path], root: Path) -> str:
     for path in sorted(paths):
         sha.update(path.relative_to(root).as_posix().encode())
         sha.update(b"\0")
-        sha.update(path.read_bytes())
+        sha.update(_validated_bytes(path))
         sha.update(b"\0")
     return sha.hexdigest()
+
+
+_ENV_VALUE = re.compile(rb"^([A-Za-z_][A-Za-z0-9_]*)=.*$", re.MULTILINE)
+
+
+def _validated_bytes(path: Path) -> bytes:
+    """What of `path` can change a validator's verdict.
+
+    A kustomize env file (`config.env`) becomes the data of a ConfigMap: its values are opaque
+    strings that neither kustomize nor the Kubernetes schemas look into, so only its keys count.
+    Without this, every primary metric and threshold would validate the same manifests again.
+    """
+    data = path.read_bytes()
+    if path.suffix == ".env":
+        return _ENV_VALUE.sub(rb"\1=", data)
+    return data
 
 
 def files_under(directory: Path) -> list[Path]:
@@ -79,24 +106,35 @@ class ArtifactValidators:
 
     def validate(self, project: Path) -> None:
         """Run every validator that applies to `project` on what it has not seen yet."""
-        checks: list[tuple[str, list[Path], Callable[[Path, list[Path]], None]]] = [
+        per_file: list[tuple[str, list[Path], Callable[[Path, list[Path]], None]]] = [
             ("hadolint", sorted(project.glob("**/Dockerfile")), self._hadolint),
             ("yamllint", self._yaml_files(project), self._yamllint),
             ("shellcheck", sorted(project.rglob("*.sh")), self._shellcheck),
         ]
         for schema, files in self._schema_groups(project):
-            checks.append((f"check-jsonschema {schema}", files, self._jsonschema(schema)))
+            per_file.append((f"check-jsonschema {schema}", files, self._jsonschema(schema)))
+        # Each check reads groups of files: one file each, or all the files a tool reads at once.
+        checks = [(name, [[f] for f in files], check) for name, files, check in per_file]
         # The whole-tree tools, keyed by the files they read (not the READMEs beside them).
         compose = project / "deploy" / "compose"
         if compose.is_dir():
             compose_inputs = [compose / "compose.yaml", compose / ".env.example"]
-            checks.append(("docker-compose config", compose_inputs, self._compose_config))
+            checks.append(("docker-compose config", [compose_inputs], self._compose_config))
         k8s = project / "deploy" / "k8s"
         if k8s.is_dir():
-            manifests = [p for p in files_under(k8s) if p.suffix in {".yaml", ".env"}]
-            checks.append(("kustomize + kubernetes-validate", manifests, self._kubernetes))
-        for name, files, check in checks:
-            self._once(name, project, files, check)
+            # The base also loads monitoring/ (its kustomization turns the alert rules and the
+            # dashboards into ConfigMaps).
+            monitoring = project / "monitoring"
+            inputs = files_under(k8s) + (files_under(monitoring) if monitoring.is_dir() else [])
+            manifests = [p for p in inputs if p.suffix in {".yaml", ".yml", ".env", ".json"}]
+            checks.append(("kustomize + kubernetes-validate", [manifests], self._kubernetes))
+        rules, rule_tests = self._prometheus_files(project)
+        checks.append(("promtool check rules", [[f] for f in rules], self._promtool_check))
+        # A unit test's verdict depends on the rule files it loads too.
+        tests = [[test, *self._rules_under_test(test)] for test in rule_tests]
+        checks.append(("promtool test rules", tests, self._promtool_test))
+        for name, groups, check in checks:
+            self._once(name, project, groups, check)
 
     # -- bookkeeping --------------------------------------------------------------------------
 
@@ -104,23 +142,19 @@ class ArtifactValidators:
         self,
         name: str,
         project: Path,
-        files: list[Path],
+        groups: list[list[Path]],
         check: Callable[[Path, list[Path]], None],
     ) -> None:
-        """Run `check` for the files whose (validator, content) is new; whole sets for trees."""
-        if not files:
-            return
-        whole_tree = name in {"docker-compose config", "kustomize + kubernetes-validate"}
-        groups = [files] if whole_tree else [[f] for f in files]
-        fresh: list[Path] = []
+        """Run `check` on the groups of files whose (validator, content) is new; count them."""
+        fresh: list[list[Path]] = []
         for group in groups:
             key = (name, digest(group, project))
-            if key not in self._seen:
+            if group and key not in self._seen:
                 self._seen.add(key)
-                fresh += group
+                fresh.append(group)
         if fresh:
-            check(project, fresh)
-            self.validated[name] += len(groups) if whole_tree else len(fresh)
+            check(project, [path for group in fresh for path in group])
+            self.validated[name] += len(fresh)
 
     @staticmethod
     def _yaml_files(project: Path) -> list[Path]:
@@ -129,6 +163,19 @@ class ArtifactValidators:
             for p in project.rglob("*")
             if p.suffix in {".yml", ".yaml"} and p.is_file() and ".git" not in p.parts
         )
+
+    @staticmethod
+    def _prometheus_files(project: Path) -> tuple[list[Path], list[Path]]:
+        """The alert rule files and the promtool unit tests (`*.test.yml`) of `monitoring/`."""
+        files = sorted((project / "monitoring" / "prometheus").glob("*.yml"))
+        tests = [p for p in files if p.name.endswith(".test.yml")]
+        return [p for p in files if p not in tests], tests
+
+    @staticmethod
+    def _rules_under_test(test: Path) -> list[Path]:
+        """The rule files a promtool test loads (`rule_files`, relative to the test's folder)."""
+        names = yaml.safe_load(test.read_text(encoding="utf-8")).get("rule_files", [])
+        return sorted(test.parent / name for name in names)
 
     @staticmethod
     def _schema_groups(project: Path) -> list[tuple[str, list[Path]]]:
@@ -163,6 +210,17 @@ class ArtifactValidators:
             run(tool("check-jsonschema"), "--builtin-schema", schema, *map(str, files))
 
         return check
+
+    @staticmethod
+    def _promtool_check(project: Path, files: list[Path]) -> None:
+        """Rule files parse, their expressions and templates are valid, no rule is duplicated."""
+        run(promtool(), "check", "rules", "--lint-fatal", *map(str, files))
+
+    @staticmethod
+    def _promtool_test(project: Path, files: list[Path]) -> None:
+        """The unit tests of the rules pass: each alert fires, and stays silent, as tested."""
+        tests = sorted({p for p in files if p.name.endswith(".test.yml")})
+        run(promtool(), "test", "rules", *map(str, tests))
 
     @staticmethod
     def _compose_config(project: Path, files: list[Path]) -> None:

@@ -48,6 +48,17 @@ ALWAYS = {
     "tests/test_serving_image.py",
     "tests/test_settings.py",
     "tests/pipelines/test_steps.py",
+    "tests/pipelines/test_trigger.py",
+    "tests/pushgateway_support.py",
+    "tests/monitoring/test_drift.py",
+    "tests/monitoring/test_tables.py",
+    "make/drift.mk",
+    "make/monitoring-check.mk",
+    "monitoring/README.md",
+    "monitoring/prometheus/drift-alerts.yml",
+    "monitoring/prometheus/drift-alerts.test.yml",
+    "monitoring/grafana/dashboards/stack-health.json",
+    "monitoring/grafana/dashboards/model-quality.json",
 }
 
 PACKAGE = {
@@ -59,6 +70,12 @@ PACKAGE = {
     "pipeline.py",
     "pipelines/__init__.py",
     "pipelines/steps.py",
+    "pipelines/trigger.py",
+    "monitoring/__init__.py",
+    "monitoring/drift.py",
+    "monitoring/push.py",
+    "monitoring/retraining.py",
+    "monitoring/tables.py",
     "settings.py",
     "data/__init__.py",
     "data/ingest.py",
@@ -79,15 +96,42 @@ PACKAGE = {
 REST = {
     "serving/__init__.py",
     "serving/app.py",
+    "serving/challenger_cli.py",
     "serving/cli.py",
+    "serving/collectors.py",
+    "serving/distribution.py",
     "serving/limits.py",
     "serving/metrics.py",
+    "serving/request_id.py",
+    "serving/routing.py",
     "serving/schemas.py",
+    "serving/shadow.py",
+    "serving/slots.py",
+    "monitoring/prediction_log.py",
+    "monitoring/ab/__init__.py",
+    "monitoring/ab/analysis.py",
+    "monitoring/ab/cli.py",
+    "monitoring/ab/compare.py",
+    "monitoring/ab/join.py",
+    "monitoring/ab/result.py",
 }
 REST_TESTS = {
+    "tests/serving/serving_support.py",
     "tests/serving/test_app.py",
+    "tests/serving/test_challenger.py",
+    "tests/serving/test_distribution.py",
+    "tests/serving/test_metrics.py",
+    "tests/serving/test_prediction_log.py",
+    "tests/serving/test_routing.py",
     "tests/serving/test_schemas.py",
     "tests/serving/test_server.py",
+    "tests/serving/test_shadow.py",
+    "tests/monitoring/ab_support.py",
+    "tests/monitoring/test_ab_compare.py",
+    "tests/monitoring/test_ab_join.py",
+    "monitoring/prometheus/service-alerts.yml",
+    "monitoring/prometheus/service-alerts.test.yml",
+    "monitoring/grafana/dashboards/model-service.json",
 }
 
 BATCH = {
@@ -95,9 +139,16 @@ BATCH = {
     "batch/cli.py",
     "batch/sample.py",
     "batch/score.py",
+    "batch/metrics.py",
     "batch/step.py",
 }
-BATCH_TESTS = {"tests/batch/test_score.py"}
+BATCH_TESTS = {
+    "tests/batch/test_score.py",
+    "tests/batch/test_batch_metrics.py",
+    "monitoring/prometheus/batch-alerts.yml",
+    "monitoring/prometheus/batch-alerts.test.yml",
+    "monitoring/grafana/dashboards/batch-scoring.json",
+}
 
 GITHUB = {
     ".github/dependabot.yml",
@@ -113,28 +164,29 @@ COMPOSE = {
     "deploy/compose/.env.example",
     "deploy/compose/README.md",
     "deploy/compose/prometheus/Dockerfile",
+    "deploy/compose/prometheus/Dockerfile.dockerignore",
     "deploy/compose/prometheus/prometheus.yml",
     "deploy/compose/grafana/Dockerfile",
+    "deploy/compose/grafana/Dockerfile.dockerignore",
     "deploy/compose/grafana/provisioning/datasources/prometheus.yml",
     "deploy/compose/grafana/provisioning/dashboards/dashboards.yml",
-    "deploy/compose/grafana/dashboards/stack-health.json",
 }
 
 
 def compose_files(answers: Mapping[str, Any]) -> set[str]:
-    """Files of deploy_target=compose: the local production stack."""
-    files = set(COMPOSE)
-    if answers["serving_mode"] in {"rest", "rest_and_batch"}:
-        files.add("deploy/compose/grafana/dashboards/model-service.json")
-    return files
+    """Files of deploy_target=compose: the local production stack (dashboards: monitoring/)."""
+    return set(COMPOSE)
 
 
 K8S = "deploy/k8s"
 KUBERNETES = {
     "make/kubernetes.mk",
     "tests/deploy/test_manifests.py",
+    "tests/deploy/test_monitoring_manifests.py",
+    "monitoring/kustomization.yaml",
     f"{K8S}/README.md",
     f"{K8S}/render.sh",
+    f"{K8S}/prometheus-operator.sh",
     *(
         f"{K8S}/base/{name}"
         for name in (
@@ -144,6 +196,11 @@ KUBERNETES = {
             "networkpolicy.yaml",
             "models-pvc.yaml",
             "training-cronjob.yaml",
+            "drift-cronjob.yaml",
+            "drift-reports-pvc.yaml",
+            "pushgateway-deployment.yaml",
+            "pushgateway-service.yaml",
+            "pushgateway-pvc.yaml",
         )
     ),
     *(
@@ -158,7 +215,13 @@ KUBERNETES_REST = {
     "tests/deploy/test_canary.py",
     *(
         f"{K8S}/base/{name}"
-        for name in ("api-deployments.yaml", "api-service.yaml", "api-hpa.yaml", "api-pdb.yaml")
+        for name in (
+            "api-deployments.yaml",
+            "api-service.yaml",
+            "api-hpa.yaml",
+            "api-pdb.yaml",
+            "predictions-pvc.yaml",
+        )
     ),
     *(
         f"{K8S}/overlays/{env}/{name}"

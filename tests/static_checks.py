@@ -13,8 +13,10 @@ from pathlib import Path
 
 import yaml
 
-# `${{ ... }}` is GitHub Actions' own expression syntax, not a leftover of the template.
-_LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#")
+# What unrendered Jinja looks like. Not matched: GitHub Actions' own `${{ ... }}` expressions,
+# Prometheus templates (`{{ $value }}`: `{{ $` is never Jinja), and Python format specs
+# (`f"{share:.0%}"`): their `%}` follows no space.
+_LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{(?!-? ?\$)|\{%|(?<=[\s-])%\}|\{#")
 
 _TEXT_SUFFIXES = {
     ".py",

@@ -64,6 +64,8 @@ def test_clean_projects_pass_every_validator(
         "check-jsonschema vendor.compose-spec",
         "docker-compose config",
         "kustomize + kubernetes-validate",
+        "promtool check rules",
+        "promtool test rules",
     } <= ran
 
 
@@ -112,6 +114,18 @@ DEFECTS = {
         "docker/Dockerfile",
         replace_once("USER 10001:10001", "USER root\nRUN cd /tmp"),
         "hadolint",
+    ),
+    "alert rule that its unit test contradicts": (
+        "kubernetes_project",
+        "monitoring/prometheus/service-alerts.yml",
+        replace_once("for: 10m", "for: 20m"),
+        "promtool test rules",
+    ),
+    "invalid alert expression": (
+        "compose_project",
+        "monitoring/prometheus/drift-alerts.yml",
+        replace_once("model_drift_detected == 1", "(model_drift_detected == 1"),
+        "promtool check rules",
     ),
     "unquoted shell variable": (
         "kubernetes_project",

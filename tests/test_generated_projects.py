@@ -27,7 +27,11 @@ COMBINATIONS = (
 
 
 def make(
-    project: Path, *targets: str, timeout: int = 1200, times: dict[str, float] | None = None
+    project: Path,
+    *targets: str,
+    timeout: int = 1200,
+    times: dict[str, float] | None = None,
+    label: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `make TARGETS` in `project`; fail with its output if it fails; record its duration."""
     # Offline after `make setup`: every target but setup runs with uv's network switched off.
@@ -44,7 +48,7 @@ def make(
         check=False,
     )
     if times is not None:
-        times[" ".join(targets)] = round(time.perf_counter() - started, 1)
+        times[label or " ".join(targets)] = round(time.perf_counter() - started, 1)
     assert result.returncode == 0, (
         f"make {' '.join(targets)} failed in {project}:\n"
         f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}"
@@ -69,6 +73,14 @@ def test_generated_project_passes_its_own_suite(combo: dict[str, Any], tmp_path:
     if combo["serving_mode"] in {"batch", "rest_and_batch"}:
         make(project, "batch", times=times)
         assert list((project / "data").rglob("*predictions*.parquet"))
+    # Step 6: the alert rules and their unit tests (promtool), and a drift check of data from the
+    # training distribution (the raw data set), which must not report drift.
+    make(project, "monitoring-check", times=times)
+    [raw] = (project / "data" / "raw").glob("*.parquet")
+    make(project, "drift", f"CURRENT={raw}", times=times, label="drift")
+    summary = json.loads((project / "reports" / "drift" / "summary.json").read_text())
+    assert summary["drift_detected"] is False, summary
+    assert (project / "reports" / "drift" / "report.html").stat().st_size > 0
     LAYER4_TIMINGS.parent.mkdir(parents=True, exist_ok=True)
     with LAYER4_TIMINGS.open("a", encoding="utf-8") as log:
         log.write(json.dumps({"combination": matrix.label(combo), **times}) + "\n")

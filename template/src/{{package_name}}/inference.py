@@ -1,31 +1,87 @@
-"""Load the champion model once and predict on numpy arrays: shared by REST and batch serving.
+"""Load a model once and predict on numpy arrays: shared by REST and batch serving.
 
-The champion is read from the local model store under ``settings.models_dir``. Without MLflow that
-store is the registry itself; with MLflow, promotion exports the champion into it. Either way,
-serving starts without importing MLflow (about two seconds) or reaching a tracking server, and a
-request costs a scikit-learn call on an array, nothing more.
+Models are read from the local model store under ``settings.models_dir``: the champion, and for
+the REST service the challenger. Without MLflow that store is the registry itself; with MLflow,
+promotion (and ``challenger set``) exports the model into it. Either way, serving starts without
+importing MLflow (about two seconds) or reaching a tracking server, and a request costs a
+scikit-learn call on an array, nothing more.
+
+A model's reference data (its training rows, see ``registry.local.REFERENCE_FILE``) is summarised
+at load time: the range of each feature, against which the service counts inputs it has never
+seen, and the model's predictions on those rows.
 """
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import sklearn
 from sklearn.pipeline import Pipeline
 
-from .registry.base import ModelNotFoundError, ModelRecord
+from .registry.base import CHALLENGER_ALIAS, CHAMPION_ALIAS, ModelNotFoundError, ModelRecord
 from .registry.local import LocalModelStore
 from .settings import Settings
 from .tasks import FEATURES, PROBLEM_TYPE, predict_columns
 
 logger = logging.getLogger(__name__)
 
+PREDICTION_COLUMN: Final = "prediction"
+"""Column of the reference data holding the model's own prediction on each training row."""
+
+_POINTERS: Final[Mapping[str, Callable[[LocalModelStore], str | None]]] = {
+    CHAMPION_ALIAS: LocalModelStore.champion_version,
+    CHALLENGER_ALIAS: LocalModelStore.challenger_version,
+}
+
+_HOW_TO_SET: Final[Mapping[str, str]] = {
+    CHAMPION_ALIAS: "train one first (make train)",
+    CHALLENGER_ALIAS: "set one first (challenger set VERSION)",
+}
+
 
 class ModelUnavailableError(RuntimeError):
-    """There is no usable champion: none promoted yet, or its files are missing or incompatible."""
+    """There is no usable model: none promoted yet, or its files are missing or incompatible."""
+
+
+@dataclass(frozen=True)
+class ReferenceProfile:
+    """What serving keeps of a model's reference data: a few arrays, not the rows.
+
+    ``low`` and ``high`` are each feature's minimum and maximum over the training rows (in
+    ``FEATURES`` order); ``predictions`` are the model's predictions on those rows.
+    """
+
+    low: npt.NDArray[np.float64]
+    high: npt.NDArray[np.float64]
+    predictions: npt.NDArray[np.float64]
+
+
+def read_reference_profile(path: Path) -> ReferenceProfile | None:
+    """Summarise the reference data at ``path``; ``None`` when the file is absent or unreadable.
+
+    Versions stored before reference data existed have no file: they are served all the same,
+    only without the measures that need it.
+    """
+    if not path.is_file():
+        return None
+    try:
+        frame = pd.read_parquet(path, columns=[*FEATURES, PREDICTION_COLUMN])
+    except (OSError, ValueError, KeyError) as error:
+        logger.warning("cannot read the reference data %s: %s", path, error)
+        return None
+    if frame.empty:
+        return None
+    features = frame.loc[:, list(FEATURES)].to_numpy(dtype=np.float64)
+    return ReferenceProfile(
+        low=features.min(axis=0),
+        high=features.max(axis=0),
+        predictions=frame[PREDICTION_COLUMN].to_numpy(dtype=np.float64),
+    )
 
 
 @dataclass(frozen=True)
@@ -35,6 +91,8 @@ class ServingModel:
     name: str
     record: ModelRecord
     estimator: Pipeline
+    reference: ReferenceProfile | None = None
+    """The summary of the model's reference data, when the version has some."""
 
     @property
     def version(self) -> str:
@@ -88,33 +146,45 @@ def load_champion(settings: Settings) -> ServingModel:
     read, or when it was trained for other features or another problem type than this code
     serves (the request schema is built from the code's feature list, so they must agree).
     """
+    return load_model(settings, CHAMPION_ALIAS)
+
+
+def load_challenger(settings: Settings) -> ServingModel:
+    """Load the current challenger from the local model store, under the same checks."""
+    return load_model(settings, CHALLENGER_ALIAS)
+
+
+def load_model(settings: Settings, alias: str) -> ServingModel:
+    """Load the version ``alias`` (``champion`` or ``challenger``) points at in the local store."""
     store = LocalModelStore.from_settings(settings)
     try:
-        record = store.champion()
+        version = _POINTERS[alias](store)
+        record = None if version is None else store.get(version)
     except (ModelNotFoundError, OSError, ValueError, KeyError) as error:
-        raise ModelUnavailableError(f"cannot read the champion in {store.root}: {error}") from None
+        raise ModelUnavailableError(f"cannot read the {alias} in {store.root}: {error}") from None
     if record is None:
-        raise ModelUnavailableError(
-            f"no champion model in {store.root}: train one first (make train)"
-        )
+        raise ModelUnavailableError(f"no {alias} model in {store.root}: {_HOW_TO_SET[alias]}")
     if record.problem_type != PROBLEM_TYPE:
         raise ModelUnavailableError(
-            f"champion version {record.version} is a {record.problem_type} model, "
+            f"{alias} version {record.version} is a {record.problem_type} model, "
             f"this project serves {PROBLEM_TYPE}"
         )
     if tuple(record.features) != FEATURES:
         raise ModelUnavailableError(
-            f"champion version {record.version} was trained on other features than this code "
+            f"{alias} version {record.version} was trained on other features than this code "
             "serves: retrain it (make train)"
         )
     try:
         estimator = store.load(record.version)
     except (ModelNotFoundError, OSError, ValueError, EOFError) as error:
         raise ModelUnavailableError(
-            f"cannot load champion version {record.version}: {error}"
+            f"cannot load {alias} version {record.version}: {error}"
         ) from None
-    logger.info("loaded champion %s version %s", settings.model_name, record.version)
-    return ServingModel(name=settings.model_name, record=record, estimator=estimator)
+    reference = read_reference_profile(store.reference_path(record.version))
+    logger.info("loaded %s %s version %s", alias, settings.model_name, record.version)
+    return ServingModel(
+        name=settings.model_name, record=record, estimator=estimator, reference=reference
+    )
 
 
 def champion_version(settings: Settings) -> str | None:
@@ -123,3 +193,8 @@ def champion_version(settings: Settings) -> str | None:
     Cheap enough to poll: the REST service uses it to notice a newly promoted model.
     """
     return LocalModelStore.from_settings(settings).champion_version()
+
+
+def challenger_version(settings: Settings) -> str | None:
+    """The challenger's version number (one small file); ``None`` when no challenger is set."""
+    return LocalModelStore.from_settings(settings).challenger_version()

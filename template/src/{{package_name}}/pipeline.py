@@ -181,6 +181,7 @@ def make_candidate(
         dataset=dataset,
         plots=evaluation.plots,
         feature_importance=evaluation.feature_importance,
+        reference=evaluation.reference,
     )
 
 

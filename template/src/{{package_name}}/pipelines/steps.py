@@ -17,7 +17,7 @@ A run directory holds::
     validated.parquet  the rows that passed the schema
     features.joblib    training and held-out arrays
     model.joblib       the fitted pipeline
-    evaluation/        evaluation.json and the plots
+    evaluation/        evaluation.json, the plots and reference.parquet (drift's reference)
 """
 
 import json
@@ -37,6 +37,7 @@ from .. import pipeline
 from ..data.ingest import write_parquet_atomically
 from ..features.build import DatasetSplit
 from ..registry import ModelRecord
+from ..registry.local import REFERENCE_FILE
 from ..settings import Settings, get_settings
 from ..training.evaluate import Evaluation
 
@@ -255,4 +256,5 @@ def _load_evaluation(directory: Path) -> Evaluation:
         feature_importance={
             name: float(value) for name, value in summary["feature_importance"].items()
         },
+        reference=directory / REFERENCE_FILE,
     )

@@ -2,7 +2,8 @@
 
 A ``ModelCandidate`` is a freshly trained model with everything learnt about it; registering it
 gives a ``ModelRecord``: an immutable version with its metrics and provenance. One version at a
-time is the *champion*, the model that serving and batch scoring use.
+time is the *champion*, the model that serving and batch scoring use. Another may be the
+*challenger*, which the REST service tries on a share of the traffic or in shadow beside it.
 """
 
 from collections.abc import Mapping
@@ -14,6 +15,9 @@ from sklearn.pipeline import Pipeline
 
 CHAMPION_ALIAS: Final = "champion"
 """Name of the pointer to the served version (an MLflow alias, a file in the local store)."""
+
+CHALLENGER_ALIAS: Final = "challenger"
+"""Name of the pointer to the version the REST service compares with the champion."""
 
 JsonScalar = str | int | float | bool | None
 
@@ -45,6 +49,8 @@ class ModelCandidate:
     dataset: DatasetInfo | None = None
     plots: Mapping[str, Path] = field(default_factory=dict)
     feature_importance: Mapping[str, float] = field(default_factory=dict)
+    reference: Path | None = None
+    """``reference.parquet``: the training rows and predictions that drift is measured against."""
 
 
 @dataclass(frozen=True)
@@ -116,4 +122,16 @@ class ModelStore(Protocol):
 
     def load(self, version: str) -> Pipeline:
         """Load the fitted estimator of ``version``."""
+        ...
+
+    def challenger(self) -> ModelRecord | None:
+        """Return the challenger's record, or ``None`` when no challenger is set."""
+        ...
+
+    def set_challenger(self, version: str) -> ModelRecord:
+        """Make ``version`` the challenger and return its record (the champion is unchanged)."""
+        ...
+
+    def clear_challenger(self) -> None:
+        """Remove the challenger alias, if any: the service then serves the champion only."""
         ...

@@ -4,12 +4,14 @@ Layout under the root (``models/`` by default)::
 
     models/
       champion              the served version's number, replaced atomically
+      challenger            the challenger's version number, when one is set (REST service)
       1/
         model.joblib        the fitted scikit-learn pipeline
         metrics.json        held-out metrics
         metadata.json       features, problem type, params, dataset, created_at, git sha
         feature_importance.json
         plots/*.png         evaluation plots
+        reference.parquet   training rows and predictions: drift detection's reference data
 
 Without MLflow this is the project's registry. With MLflow it is the cache of the promoted
 champion: serving and batch scoring read it, so they start without reaching the tracking server,
@@ -30,6 +32,7 @@ import joblib
 from sklearn.pipeline import Pipeline
 
 from .base import (
+    CHALLENGER_ALIAS,
     CHAMPION_ALIAS,
     ModelCandidate,
     ModelNotFoundError,
@@ -45,6 +48,7 @@ METRICS_FILE = "metrics.json"
 METADATA_FILE = "metadata.json"
 IMPORTANCE_FILE = "feature_importance.json"
 PLOTS_DIR = "plots"
+REFERENCE_FILE = "reference.parquet"
 
 _REGISTER_ATTEMPTS = 20
 
@@ -88,17 +92,25 @@ class LocalModelStore:
         numbers = sorted(int(path.name) for path in self.root.iterdir() if path.name.isdigit())
         return [self.get(str(number)) for number in numbers if self.has(str(number))]
 
+    def reference_path(self, version: str) -> Path:
+        """Where ``version`` keeps its reference data; absent for versions stored without it."""
+        return self.version_dir(version) / REFERENCE_FILE
+
     def champion_version(self) -> str | None:
         """The champion's version number, or ``None`` before the first promotion.
 
         Reading one small file is cheap: a server can poll it to notice a new champion.
         """
-        pointer = self.root / CHAMPION_ALIAS
-        try:
-            version = pointer.read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            return None
-        return version or None
+        return self._read_pointer(CHAMPION_ALIAS)
+
+    def challenger_version(self) -> str | None:
+        """The challenger's version number, or ``None`` when no challenger is set (cheap too)."""
+        return self._read_pointer(CHALLENGER_ALIAS)
+
+    def challenger(self) -> ModelRecord | None:
+        """Return the challenger's record, or ``None`` when no challenger is set."""
+        version = self.challenger_version()
+        return None if version is None else self.get(version)
 
     def champion(self) -> ModelRecord | None:
         """Return the champion's record, or ``None`` before the first promotion."""
@@ -158,6 +170,23 @@ class LocalModelStore:
         _write_text_atomically(self.root / CHAMPION_ALIAS, f"{version}\n")
         return record
 
+    def set_challenger(self, version: str) -> ModelRecord:
+        """Point ``challenger`` at ``version`` (atomically) and return its record."""
+        record = self.get(version)
+        _write_text_atomically(self.root / CHALLENGER_ALIAS, f"{version}\n")
+        return record
+
+    def clear_challenger(self) -> None:
+        """Remove the ``challenger`` pointer; nothing happens when there is none."""
+        (self.root / CHALLENGER_ALIAS).unlink(missing_ok=True)
+
+    def _read_pointer(self, alias: str) -> str | None:
+        try:
+            version = (self.root / alias).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return version or None
+
     def _last_version(self) -> int:
         if not self.root.is_dir():
             return 0
@@ -178,6 +207,8 @@ class LocalModelStore:
             plots.mkdir()
             for name, path in candidate.plots.items():
                 shutil.copyfile(path, plots / f"{name}{path.suffix}")
+            if candidate.reference is not None:
+                shutil.copyfile(candidate.reference, staging / REFERENCE_FILE)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise

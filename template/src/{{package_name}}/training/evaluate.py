@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 from sklearn.inspection import permutation_importance
 from sklearn.pipeline import Pipeline
 
+from ..data.ingest import write_parquet_atomically
 from ..features.build import DatasetSplit
-from ..tasks import SKLEARN_SCORERS, compute_metrics, plot_diagnostics
+from ..registry.local import REFERENCE_FILE
+from ..tasks import SKLEARN_SCORERS, TARGET, compute_metrics, plot_diagnostics, predict_columns
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,8 @@ class Evaluation:
     plots: dict[str, Path]
     feature_importance: dict[str, float]
     """How much the primary metric worsens when a feature is shuffled, largest first."""
+    reference: Path
+    """``reference.parquet``: the training rows, their target and the model's predictions."""
 
 
 def evaluate_model(
@@ -50,7 +55,25 @@ def evaluate_model(
     )
     summary = {"metrics": metrics, "feature_importance": importance}
     (out_dir / "evaluation.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
-    return Evaluation(metrics=metrics, plots=plots, feature_importance=importance)
+    reference = out_dir / REFERENCE_FILE
+    write_parquet_atomically(reference_frame(model, split), reference)
+    return Evaluation(
+        metrics=metrics, plots=plots, feature_importance=importance, reference=reference
+    )
+
+
+def reference_frame(model: Pipeline, split: DatasetSplit) -> pd.DataFrame:
+    """The training rows as drift detection's reference: features, target and predictions.
+
+    Drift is measured against the data the model learnt from, so the reference is the training
+    split (not the held-out rows, which stay available as an independent sample of the same
+    distribution). The predictions let a report compare prediction drift as well.
+    """
+    frame = pd.DataFrame(split.x_train, columns=list(split.features), dtype=np.float64)
+    frame[TARGET] = split.y_train
+    for name, values in predict_columns(model, split.x_train).items():
+        frame[name] = values
+    return frame
 
 
 def permutation_importances(

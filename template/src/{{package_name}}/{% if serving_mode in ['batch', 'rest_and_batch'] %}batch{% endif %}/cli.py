@@ -29,12 +29,14 @@ def batch(
     """Score INPUT_PATH with the champion into OUTPUT_PATH, in chunks; print a JSON summary.
 
     The output keeps the input's non-feature columns (ids) and adds the predictions; it appears
-    atomically, only once complete.
+    atomically, only once complete. With pushgateway_url set, the run's metrics are pushed.
     """
     # Imported here: the project's command line imports this module for every command, and
     # pyarrow and the model stack are only needed when scoring.
     from ..inference import ModelUnavailableError
+    from ..monitoring.push import PushError
     from ..settings import SettingsError, get_settings
+    from .metrics import push_batch_metrics
     from .score import BatchInputError, default_input_path, default_output_path, score_file
 
     try:
@@ -50,3 +52,8 @@ def batch(
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=1) from None
     typer.echo(json.dumps(summary.to_dict()))
+    try:
+        push_batch_metrics(settings, summary)
+    except PushError as error:
+        # The predictions are written: a monitoring outage must not fail (and re-run) scoring.
+        typer.echo(f"warning: {error}", err=True)

@@ -1,18 +1,23 @@
-"""The REST service: FastAPI in front of the champion model.
+"""The REST service: FastAPI in front of the champion model (and, optionally, a challenger).
 
 Endpoints:
 
 - ``POST /predict``: one row (a JSON object) or a list of rows; returns one prediction per row and
   the model version. 422 names every invalid field, 413 refuses a body above
-  ``settings.max_request_bytes``, 503 while no model is loaded.
+  ``settings.max_request_bytes``, 503 while no model is loaded. The ``X-Model-Variant`` response
+  header says which model answered (``champion`` or ``challenger``) and ``X-Request-ID`` the
+  request's id (see ``request_id.py``); the body is the same whichever model answered.
 - ``GET /health``: liveness, always 200 while the process serves requests.
-- ``GET /ready``: readiness, 503 until a model is loaded, then 200 with its version.
-- ``GET /model``: the served model's version, metrics, features and training time.
+- ``GET /ready``: readiness, 503 until a champion is loaded, then 200 with its version.
+- ``GET /model``: the champion's version, metrics, features and training time.
 - ``GET /metrics``: Prometheus metrics (see ``metrics.py``).
 
-The model is loaded once, when the application starts, and a background task then checks the
-champion pointer every few seconds: a newly promoted model is loaded beside the old one and swapped
-in between two requests, so promotion needs no restart and no request ever waits for a load.
+The champion is loaded when the application starts, and a background task then checks the
+champion pointer every few seconds (see ``slots.py``): a newly promoted model is swapped in
+without restart. With ``challenger_mode`` ``split`` or ``shadow`` the challenger alias is watched
+the same way, and ``routing.py`` decides which model answers. A sample of the requests is
+written to the prediction log (``monitoring/prediction_log.py``), the current data of drift
+detection and of the champion/challenger analysis.
 """
 
 import asyncio
@@ -32,11 +37,16 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
 
-from ..inference import ModelUnavailableError, ServingModel, champion_version, load_champion
+from ..monitoring.prediction_log import PredictionLogger
+from ..registry.base import CHALLENGER_ALIAS, CHAMPION_ALIAS
 from ..settings import Settings, get_settings
 from .limits import BodySizeLimitMiddleware
 from .metrics import MetricsMiddleware, ServiceMetrics
+from .request_id import REQUEST_ID_STATE, ROUTING_KEY_STATE, RequestIdMiddleware
+from .routing import Router
 from .schemas import FeatureRow, ModelInfo, PredictResponse, RowParser
+from .shadow import ShadowScorer
+from .slots import NOT_READY_DETAIL, ModelSlot
 
 logger = logging.getLogger(__name__)
 
@@ -46,68 +56,8 @@ DEFAULT_POLL_SECONDS: Final = 10.0
 _ERROR_FIELDS: Final = ("type", "loc", "msg")
 """What a validation error reports: not the input (it may be large or sensitive), no URLs."""
 
-NOT_READY_DETAIL: Final = "no model is loaded yet: train and promote one (make train)"
-
-
-class ModelSlot:
-    """Holds the served model and replaces it when the champion pointer moves.
-
-    Requests read ``slot.model`` (one attribute access); only the background task writes it, and
-    a whole ``ServingModel`` is swapped in one assignment, so a request sees the old model or the
-    new one, never a mix.
-    """
-
-    def __init__(self, settings: Settings, metrics: ServiceMetrics) -> None:
-        """Start empty; ``refresh`` loads the champion."""
-        self.settings = settings
-        self.metrics = metrics
-        self.model: ServingModel | None = None
-        self._failed_version: str | None = None
-
-    async def refresh(self) -> None:
-        """Load the champion if it is not the served version; keep the current model on failure.
-
-        File reads and unpickling run in a worker thread, so requests keep being served (by the
-        current model) while a new one loads.
-        """
-        try:
-            version = await asyncio.to_thread(champion_version, self.settings)
-        except OSError as error:
-            logger.warning("cannot read the champion pointer: %s", error)
-            return
-        if version is None or version == self._served_version():
-            return
-        try:
-            model = await asyncio.to_thread(load_champion, self.settings)
-        except ModelUnavailableError as error:
-            # Retried at every check (the files may still be arriving), reported once.
-            if version != self._failed_version:
-                logger.error("cannot serve champion version %s: %s", version, error)
-            self._failed_version = version
-            return
-        self.model = model
-        self._failed_version = None
-        self.metrics.set_model(model.name, model.version)
-        logger.info("serving %s version %s", model.name, model.version)
-
-    async def watch(self, interval: float) -> None:
-        """Call ``refresh`` every ``interval`` seconds, for ever (cancelled at shutdown)."""
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.refresh()
-            except Exception:  # A bug here must not stop the watcher: log it and keep serving.
-                logger.exception("unexpected error while checking for a new champion")
-
-    def require(self) -> ServingModel:
-        """Return the served model, or answer 503 when there is none."""
-        model = self.model
-        if model is None:
-            raise HTTPException(status_code=503, detail=NOT_READY_DETAIL)
-        return model
-
-    def _served_version(self) -> str | None:
-        return None if self.model is None else self.model.version
+VARIANT_HEADER: Final = "x-model-variant"
+"""Response header naming the model that answered: ``champion`` or ``challenger``."""
 
 
 def rows_to_matrix(rows: Sequence[BaseModel], features: Sequence[str]) -> npt.NDArray[np.float64]:
@@ -142,27 +92,54 @@ def create_app(
 ) -> FastAPI:
     """Build the service for ``settings`` (default: ``get_settings()``).
 
-    ``poll_seconds`` is how often the service looks for a newly promoted champion. Used as a
-    uvicorn factory (``create_app`` with no argument) by ``serve``.
+    ``poll_seconds`` is how often the service looks for a newly promoted champion (and a new
+    challenger). Used as a uvicorn factory (``create_app`` with no argument) by ``serve``.
     """
     settings = settings or get_settings()
-    metrics = ServiceMetrics(latency_slo_seconds=settings.latency_slo_ms / 1000)
-    slot = ModelSlot(settings, metrics)
+    prediction_log = PredictionLogger.from_settings(settings)
+    metrics = ServiceMetrics(
+        latency_slo_seconds=settings.latency_slo_ms / 1000,
+        feature_metrics=settings.feature_metrics,
+        log_counts=None if prediction_log is None else prediction_log.counts,
+    )
+    slot = ModelSlot(settings, metrics, CHAMPION_ALIAS)
+    # The challenger is loaded only when a mode uses it: "off" costs no memory.
+    challenger = (
+        None
+        if settings.challenger_mode == "off"
+        else ModelSlot(settings, metrics, CHALLENGER_ALIAS)
+    )
+    slots = [slot] if challenger is None else [slot, challenger]
+    router = Router(
+        slot, challenger, mode=settings.challenger_mode, share=settings.challenger_share
+    )
+    shadow = ShadowScorer(metrics, prediction_log) if settings.challenger_mode == "shadow" else None
     parser = RowParser(FeatureRow, max_rows=settings.max_rows_per_request)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         metrics.model_ready.set(0)
-        await slot.refresh()
+        for each in slots:
+            await each.refresh()
         if slot.model is None:
             logger.warning("starting without a model: %s", NOT_READY_DETAIL)
-        watcher = asyncio.create_task(slot.watch(poll_seconds))
+        if prediction_log is not None:
+            prediction_log.start()
+        if shadow is not None:
+            shadow.start()
+        watchers = [asyncio.create_task(each.watch(poll_seconds)) for each in slots]
         try:
             yield
         finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+            for watcher in watchers:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
+            if shadow is not None:
+                await shadow.close()
+            if prediction_log is not None:
+                # The rows still buffered are written before the process exits.
+                await asyncio.to_thread(prediction_log.close)
 
     app = FastAPI(
         title=f"{settings.model_name} prediction service",
@@ -171,11 +148,14 @@ def create_app(
     )
     app.state.settings = settings
     app.state.slot = slot
+    app.state.challenger = challenger
     app.state.metrics = metrics
+    app.state.prediction_log = prediction_log
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
         # FastAPI's default echoes the input back; keep the type, location and message only.
+        metrics.error("invalid_input")
         details = [{key: item[key] for key in _ERROR_FIELDS} for item in error.errors()]
         return JSONResponse(status_code=422, content={"detail": jsonable_encoder(details)})
 
@@ -183,6 +163,7 @@ def create_app(
     async def unexpected_error(_: Request, error: Exception) -> JSONResponse:
         # A generic body: the traceback goes to the server log (Starlette re-raises the error
         # to uvicorn after this response is sent), never to the client.
+        metrics.error("internal")
         return JSONResponse(status_code=500, content={"detail": "internal server error"})
 
     row_schema = parser.request_schema()
@@ -209,17 +190,42 @@ def create_app(
         The body is validated straight from its bytes (see ``RowParser``) and the response is
         serialised once with pydantic-core: no intermediate dicts, no response-model round trip.
         The prediction runs on the event loop: it is CPU-bound (a thread pool only adds a hop
-        and the GIL) and bounded by ``max_rows_per_request``.
+        and the GIL) and bounded by ``max_rows_per_request``. In shadow mode the rows are
+        handed to the challenger once the response is computed (see ``shadow.py``).
         """
-        model = slot.require()
+        state = request.scope["state"]
+        try:
+            route = router.route(state[ROUTING_KEY_STATE])
+        except HTTPException:
+            metrics.error("not_ready")
+            raise
         try:
             rows = parser.parse(await request.body())
         except ValidationError as error:
             raise RequestValidationError(public_errors(error)) from None
-        outputs = model.predict(rows_to_matrix(rows, model.features))
-        metrics.predictions.inc(len(rows))
+        model = route.model
+        matrix = rows_to_matrix(rows, model.features)
+        outputs = model.predict(matrix)
+        metrics.record(route.variant, matrix, outputs)
+        request_id: str = state[REQUEST_ID_STATE]
+        logged = False
+        if prediction_log is not None and prediction_log.sample():
+            logged = True
+            prediction_log.log(
+                request_id=request_id,
+                variant=route.variant,
+                served=True,
+                model_version=model.version,
+                features=matrix,
+                outputs=outputs,
+            )
         payload = {"model_version": model.version, "predictions": prediction_rows(outputs)}
-        return Response(content=to_json(payload), media_type="application/json")
+        content = to_json(payload)
+        if route.shadow is not None and shadow is not None:
+            shadow.submit(route.shadow, matrix, request_id=request_id, logged=logged)
+        return Response(
+            content=content, media_type="application/json", headers={VARIANT_HEADER: route.variant}
+        )
 
     @app.get("/health", summary="Liveness")
     async def health() -> dict[str, str]:
@@ -262,8 +268,14 @@ def create_app(
         """Expose the service's metrics in the Prometheus text format."""
         return Response(content=generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    # Middleware run outermost first: metrics see every request, 413s included.
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    # Middleware run outermost first: metrics see every request, 413s included, and every
+    # response carries its request id.
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_request_bytes,
+        on_reject=lambda: metrics.error("too_large"),
+    )
+    app.add_middleware(RequestIdMiddleware)
     app.add_middleware(
         MetricsMiddleware,
         metrics=metrics,

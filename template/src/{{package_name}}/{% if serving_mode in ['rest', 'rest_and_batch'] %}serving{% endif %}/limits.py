@@ -6,6 +6,7 @@ exceed the limit. Either way the service answers 413 and memory stays bounded by
 """
 
 import json
+from collections.abc import Callable
 from typing import Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,10 +23,16 @@ class BodySizeLimitMiddleware:
     application code never sees an oversized body.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        """Wrap ``app`` with a limit of ``max_bytes`` per request body."""
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, on_reject: Callable[[], None] | None = None
+    ) -> None:
+        """Wrap ``app`` with a limit of ``max_bytes`` per request body.
+
+        ``on_reject`` is called for each refused request (the service counts them by kind).
+        """
         self.app = app
         self.max_bytes = max_bytes
+        self.on_reject = on_reject
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse or buffer the body, then call the app with a receive that replays it."""
@@ -67,6 +74,8 @@ class BodySizeLimitMiddleware:
         await self.app(scope, replay, send)
 
     async def _too_large(self, send: Send) -> None:
+        if self.on_reject is not None:
+            self.on_reject()
         payload = json.dumps(
             {"detail": f"request body is larger than the limit of {self.max_bytes} bytes"}
         ).encode()

@@ -1,0 +1,1 @@
+"""Monitoring: drift detection, prediction logging and the champion/challenger analysis."""
