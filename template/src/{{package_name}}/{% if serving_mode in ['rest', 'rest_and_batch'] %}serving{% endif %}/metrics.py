@@ -89,7 +89,10 @@ class ServiceMetrics:
         prediction log's (written, dropped) row counts (both 0 without a log).
         """
         self.registry = CollectorRegistry(auto_describe=True)
-        buckets = sorted({*DEFAULT_BUCKETS, latency_slo_seconds})
+        # The objective is a bucket bound, and so is twice the objective: above the largest
+        # finite bound, histogram_quantile can only answer that bound, and a p99 alert on an
+        # objective of several seconds could never fire.
+        buckets = sorted({*DEFAULT_BUCKETS, latency_slo_seconds, 2 * latency_slo_seconds})
         self.requests = Counter(
             "http_requests_total",
             "HTTP requests served, by endpoint and status code.",
