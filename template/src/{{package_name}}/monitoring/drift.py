@@ -32,7 +32,7 @@ from ..registry.base import ModelNotFoundError
 from ..registry.local import LocalModelStore
 from ..settings import Settings
 from ..tasks import FEATURES
-from .push import push_metrics, write_textfile
+from .push import push_job_metrics, write_textfile
 from .tables import MonitoringDataError, read_table
 
 MIN_CURRENT_ROWS: Final = 30
@@ -255,15 +255,7 @@ def push_drift_metrics(settings: Settings, result: DriftResult) -> bool:
 
     Raises ``monitoring.push.PushError`` when the gateway cannot be reached.
     """
-    if not settings.pushgateway_url:
-        return False
-    push_metrics(
-        settings.pushgateway_url,
-        job=PUSH_JOB,
-        registry=drift_metrics(result),
-        grouping_key={"model": settings.model_name},
-    )
-    return True
+    return push_job_metrics(settings, job=PUSH_JOB, registry=drift_metrics(result))
 
 
 def describe(result: DriftResult) -> str:

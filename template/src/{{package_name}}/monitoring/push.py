@@ -16,6 +16,8 @@ from typing import Final
 
 from prometheus_client import CollectorRegistry, push_to_gateway, write_to_textfile
 
+from ..settings import Settings
+
 PUSH_TIMEOUT_SECONDS: Final = 10.0
 """A gateway that does not answer within this time fails the push instead of hanging the job."""
 
@@ -44,6 +46,23 @@ def push_metrics(
     except (OSError, ValueError) as error:
         # urllib's URLError and HTTPError are OSErrors; a malformed URL is a ValueError.
         raise PushError(f"could not push the {job} metrics to {url}: {error}") from None
+
+
+def push_job_metrics(settings: Settings, *, job: str, registry: CollectorRegistry) -> bool:
+    """Push ``registry`` as ``job`` of this project's model when ``settings.pushgateway_url`` is
+    set; ``False`` when it is not.
+
+    Raises ``PushError`` when the gateway cannot be reached.
+    """
+    if not settings.pushgateway_url:
+        return False
+    push_metrics(
+        settings.pushgateway_url,
+        job=job,
+        registry=registry,
+        grouping_key={"model": settings.model_name},
+    )
+    return True
 
 
 def write_textfile(path: Path, registry: CollectorRegistry) -> None:

@@ -14,7 +14,7 @@ from typing import Final
 
 from prometheus_client import CollectorRegistry, Gauge
 
-from ..monitoring.push import push_metrics
+from ..monitoring.push import push_job_metrics
 from ..settings import Settings
 from .score import BatchSummary
 
@@ -45,12 +45,6 @@ def push_batch_metrics(settings: Settings, summary: BatchSummary) -> bool:
 
     Raises ``monitoring.push.PushError`` when the gateway cannot be reached.
     """
-    if not settings.pushgateway_url:
-        return False
-    push_metrics(
-        settings.pushgateway_url,
-        job=PUSH_JOB,
-        registry=batch_metrics(summary, finished_at=time.time()),
-        grouping_key={"model": settings.model_name},
+    return push_job_metrics(
+        settings, job=PUSH_JOB, registry=batch_metrics(summary, finished_at=time.time())
     )
-    return True
