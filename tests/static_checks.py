@@ -103,6 +103,28 @@ def parse_data_files(project: Path, files: Iterable[Path] | None = None) -> int:
     return count
 
 
+def unlinked_alerts(project: Path) -> list[str]:
+    """Alerts whose `runbook_url` names no section of the project's `docs/runbook.md`.
+
+    Each alert links to `docs/runbook.md#<alert name in lower case>`: the anchor a Markdown
+    renderer gives the heading `### <AlertName>`. A rule added without its runbook section fails.
+    """
+    runbook = (project / "docs" / "runbook.md").read_text(encoding="utf-8")
+    anchors = {
+        "docs/runbook.md#" + line.lstrip("#").strip().lower()
+        for line in runbook.splitlines()
+        if line.startswith("#")
+    }
+    missing = []
+    for path in sorted((project / "monitoring" / "prometheus").glob("*-alerts.yml")):
+        for group in yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]:
+            for rule in group["rules"]:
+                link = rule.get("annotations", {}).get("runbook_url")
+                if "alert" in rule and link not in anchors:
+                    missing.append(f"{path.name}: {rule['alert']} links to {link!r}")
+    return missing
+
+
 def ruff(project: Path, files: Iterable[Path] | None = None) -> None:
     """`ruff check` and `ruff format --check` with the project's own configuration.
 

@@ -62,6 +62,7 @@ def test_combination_renders_and_passes_static_checks(
     # Each distinct file is checked once per worker: most files repeat across combinations.
     fresh = static_checks.files_not_checked_yet(project, CHECKED)
     assert static_checks.leftover_jinja(project, fresh) == []
+    assert static_checks.unlinked_alerts(project) == []
     static_checks.compile_python(project, fresh)
     static_checks.parse_data_files(project, fresh)
     static_checks.ruff(project, fresh)

@@ -17,7 +17,6 @@ when a check runs, never by the online service.
 """
 
 import json
-import uuid
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +31,7 @@ from ..registry.base import ModelNotFoundError
 from ..registry.local import LocalModelStore
 from ..settings import Settings
 from ..tasks import FEATURES
+from .outputs import write_text_atomically
 from .push import push_job_metrics, write_textfile
 from .tables import MonitoringDataError, read_table
 
@@ -214,8 +214,8 @@ def write_outputs(result: DriftResult, html: str, directory: Path) -> DriftOutpu
         summary=directory / SUMMARY_FILE,
         metrics=directory / METRICS_FILE,
     )
-    _write_text_atomically(outputs.report, html)
-    _write_text_atomically(outputs.summary, json.dumps(result.to_dict(), indent=2) + "\n")
+    write_text_atomically(outputs.report, html)
+    write_text_atomically(outputs.summary, json.dumps(result.to_dict(), indent=2) + "\n")
     write_textfile(outputs.metrics, drift_metrics(result))
     return outputs
 
@@ -317,15 +317,3 @@ def _read_snapshot(
         model_version=model_version,
         generated_at=generated_at,
     )
-
-
-def _write_text_atomically(path: Path, text: str) -> None:
-    # A unique hidden name in the same directory, renamed over the target: readers (a web
-    # server, a collector) see the old file or the new one, never half of it.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(path)
-    finally:
-        temporary.unlink(missing_ok=True)

@@ -1,6 +1,7 @@
 """Read monitoring data: one Parquet file, or a directory tree of them such as the prediction log.
 
-Drift detection and the champion/challenger analysis read the same kinds of input: a batch file
+Drift detection, the performance check and the champion/challenger analysis read the same kinds
+of input: a batch file
 (``data/batch/input.parquet``) or the service's prediction log (``<day>/<time>-<id>.parquet``
 files under ``prediction_log_dir``). Both become one ``DataFrame`` of the requested columns.
 
@@ -39,6 +40,36 @@ def parquet_files(path: Path) -> list[Path]:
         if file.is_file()
         and not any(part.startswith((".", "_")) for part in file.relative_to(path).parts)
     )
+
+
+def column_names(path: Path) -> list[str]:
+    """The columns of the Parquet data at ``path`` (its first file: every file shares a schema).
+
+    Raises ``MonitoringDataError`` when ``path`` holds no readable Parquet file.
+    """
+    files = parquet_files(path)
+    if not files:
+        raise MonitoringDataError(f"no Parquet data at {path}")
+    try:
+        return list(pq.read_schema(files[0]).names)
+    except (pa.ArrowInvalid, OSError) as error:
+        raise MonitoringDataError(f"{files[0]} is not a readable Parquet file: {error}") from None
+
+
+def read_frame(path: Path) -> pd.DataFrame:
+    """A whole CSV or Parquet file, such as the outcomes that arrive after the predictions.
+
+    Raises ``MonitoringDataError`` when the file is missing or unreadable.
+    """
+    if not path.is_file():
+        raise MonitoringDataError(f"file not found: {path}")
+    try:
+        if path.suffix.lower() == ".csv":
+            # Identifiers stay text: "007" must still match the "007" the service logged.
+            return pd.read_csv(path, dtype={"request_id": str})
+        return pd.read_parquet(path)
+    except (ValueError, OSError) as error:
+        raise MonitoringDataError(f"cannot read {path}: {error}") from None
 
 
 def read_table(path: Path, columns: Sequence[str], *, served_only: bool = True) -> pd.DataFrame:

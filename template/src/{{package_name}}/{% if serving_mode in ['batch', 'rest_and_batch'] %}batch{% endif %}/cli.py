@@ -33,17 +33,13 @@ def batch(
     """
     # Imported here: the project's command line imports this module for every command, and
     # pyarrow and the model stack are only needed when scoring.
+    from ..console import settings_or_exit
     from ..inference import ModelUnavailableError
     from ..monitoring.push import PushError
-    from ..settings import SettingsError, get_settings
     from .metrics import push_batch_metrics
     from .score import BatchInputError, default_input_path, default_output_path, score_file
 
-    try:
-        settings = get_settings()
-    except SettingsError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from None
+    settings = settings_or_exit()
     source = input_path or default_input_path(settings)
     destination = output_path or default_output_path(settings)
     try:

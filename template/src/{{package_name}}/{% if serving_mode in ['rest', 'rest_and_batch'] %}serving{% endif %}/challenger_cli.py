@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ..console import settings_or_exit
+
 if TYPE_CHECKING:
     from ..registry import ModelRecord
-    from ..settings import Settings
 
 challenger_app = typer.Typer(
     help="The challenger: a model version the service compares with the champion.",
@@ -30,7 +31,7 @@ def set_challenger(
     """Make VERSION the challenger; the champion does not change."""
     from ..registry import ModelNotFoundError, open_store
 
-    settings = _settings()
+    settings = settings_or_exit()
     try:
         record = open_store(settings).set_challenger(version)
     except ModelNotFoundError as error:
@@ -50,7 +51,7 @@ def clear_challenger() -> None:
     """Remove the challenger: the service then answers with the champion only."""
     from ..registry import open_store
 
-    open_store(_settings()).clear_challenger()
+    open_store(settings_or_exit()).clear_challenger()
     typer.echo("challenger: none")
 
 
@@ -61,7 +62,7 @@ def show_challenger(
     """Show the challenger, and how the service is configured to use it."""
     from ..registry import open_store
 
-    settings = _settings()
+    settings = settings_or_exit()
     record = open_store(settings).challenger()
     if as_json:
         typer.echo(
@@ -85,17 +86,6 @@ def show_challenger(
     typer.echo(f"created:    {record.created_at}, git {record.git_sha or 'unknown'}")
     for name, value in sorted(record.metrics.items()):
         typer.echo(f"  {name:<12} {value:.4f}")
-
-
-def _settings() -> "Settings":
-    """The settings, or a one-line error and exit code 2 when the environment is invalid."""
-    from ..settings import SettingsError, get_settings
-
-    try:
-        return get_settings()
-    except SettingsError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from None
 
 
 def _describe(record: "ModelRecord") -> dict[str, object]:

@@ -36,15 +36,11 @@ def serve(
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
-    from ..settings import SettingsError, get_settings
+    from ..console import settings_or_exit
 
     # Each worker reads the settings again; reading them here first turns a misconfigured
     # environment into one line and exit code 2 instead of a traceback per worker.
-    try:
-        get_settings()
-    except SettingsError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from None
+    settings_or_exit()
 
     uvicorn.run(
         APP_FACTORY,

@@ -27,16 +27,12 @@ def ab_test(
     challenger is better, worse, or not significantly different at ALPHA.
     """
     # Imported here: pandas and scipy take a while to import, and --help must answer at once.
-    from ...settings import SettingsError, get_settings
+    from ...console import settings_or_exit
     from ..tables import MonitoringDataError
     from .analysis import run_ab_test
     from .result import ABTestError
 
-    try:
-        settings = get_settings()
-    except SettingsError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from None
+    settings = settings_or_exit()
     try:
         result, joined = run_ab_test(settings, outcomes, alpha=alpha)
     except (MonitoringDataError, ABTestError) as error:

@@ -11,7 +11,7 @@ from typing import Final
 
 import pandas as pd
 
-from ..tables import MonitoringDataError, read_table
+from ..tables import MonitoringDataError, read_frame, read_table
 from .result import MIN_OUTCOMES_PER_VARIANT, ABTestError
 
 KEY: Final = ["request_id", "row"]
@@ -51,16 +51,7 @@ def read_predictions(log_dir: Path) -> pd.DataFrame:
 
 def read_outcomes(path: Path) -> pd.DataFrame:
     """The outcomes file (CSV or Parquet): ``request_id``, ``outcome`` and optionally ``row``."""
-    if not path.is_file():
-        raise MonitoringDataError(f"outcomes file not found: {path}")
-    try:
-        if path.suffix.lower() == ".csv":
-            outcomes = pd.read_csv(path, dtype={"request_id": str})
-        else:
-            outcomes = pd.read_parquet(path)
-    except (ValueError, OSError) as error:
-        raise MonitoringDataError(f"cannot read {path}: {error}") from None
-    return checked_outcomes(outcomes, source=str(path))
+    return checked_outcomes(read_frame(path), source=str(path))
 
 
 def checked_outcomes(outcomes: pd.DataFrame, *, source: str) -> pd.DataFrame:
