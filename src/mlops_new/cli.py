@@ -91,10 +91,19 @@ def new(
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Do not ask for confirmation after the summary.")
     ] = False,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            help="Template git source to record for `copier update`: a URL (a fork), or a local "
+            "checkout to render from (default: $MLOPS_NEW_TEMPLATE_URL, else the canonical "
+            "repository at this version's tag).",
+        ),
+    ] = None,
 ) -> None:
     """Create a new project at PATH."""
     from mlops_new import answers as answer_sources
-    from mlops_new import questions, render
+    from mlops_new import questions, render, template_source
 
     questionnaire = questions.load()
     provided = answer_sources.collect(
@@ -102,13 +111,14 @@ def new(
     )
     # Check the destination before asking anything: a wizard that ends in "not empty" wastes time.
     render.check_destination(path.absolute(), overwrite=overwrite)
+    origin = template_source.resolve_origin(template)
     if "project_name" not in provided and "project_slug" not in provided and no_input:
         provided.setdefault("project_name", _name_from_path(path))
     if no_input:
         answers = questionnaire.resolve(provided).answers
     else:
         answers = _interactive(questionnaire, provided, path, yes)
-    project = render.render(answers, path, overwrite=overwrite)
+    project = render.render(answers, path, origin=origin, overwrite=overwrite)
     typer.echo(f"Created {answers['project_name']!r} in {project}")
     from mlops_new import gitops
 
@@ -169,6 +179,48 @@ def _next_steps(project: Path, answers: dict[str, Any]) -> str:
         steps.append("  make k8s-render ENV=staging   # the manifests; deploy/k8s/README.md")
     steps.append("  (docs/ explains each step of the method)")
     return "\n".join(steps)
+
+
+@app.command()
+def update(
+    path: Annotated[
+        Path, typer.Argument(help="The project to update (default: the current directory).")
+    ] = Path(),
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", "-s", help="Change an answer: KEY=VALUE (repeatable)."),
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="Template version (git tag or commit) to update to; default: the newest tag.",
+        ),
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            help="Fetch the template from here (a local clone, a mirror) instead of the "
+            "recorded source, which stays recorded.",
+        ),
+    ] = None,
+) -> None:
+    """Update a project to a new template version, or change its options, keeping the team's edits.
+
+    The project must be a clean git checkout. Conflicts are left in the files, marked, and listed;
+    the exit code is then 1.
+    """
+    from mlops_new import update as updating
+
+    project = path.resolve()
+    recorded = updating.read_recorded_answers(project)
+    changes = updating.changed_answers(recorded, set_ or ())
+    report = updating.update_project(project, set_options=changes, to_ref=to, template=template)
+    for line in report.lines():
+        typer.echo(line)
+    if report.conflicts:
+        raise typer.Exit(code=updating.CONFLICT_EXIT_CODE)
 
 
 @app.command()

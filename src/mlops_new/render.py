@@ -7,7 +7,6 @@ only when complete, so a failed or interrupted render leaves nothing behind.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import signal
@@ -18,7 +17,7 @@ from types import FrameType
 from typing import Any
 
 from mlops_new.errors import DestinationError, UserError
-from mlops_new.template_source import template_root
+from mlops_new.template_source import TemplateOrigin, resolve_origin, template_root
 
 # What a template snapshot needs: the questionnaire and the files it renders.
 _TEMPLATE_PARTS = ("copier.yml", "template")
@@ -47,7 +46,7 @@ def _existing_parent(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def _signals_as_interrupts() -> Iterator[None]:
+def signals_as_interrupts() -> Iterator[None]:
     """Turn SIGTERM and SIGHUP into KeyboardInterrupt so the cleanup below always runs."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
@@ -83,6 +82,7 @@ def render(
     dst: Path,
     *,
     template: Path | None = None,
+    origin: TemplateOrigin | None = None,
     overwrite: bool = False,
     quiet: bool = True,
 ) -> Path:
@@ -90,11 +90,15 @@ def render(
 
     `answers` must already be complete and valid (see questions.Questionnaire.resolve); copier
     checks them again. Raises DestinationError before writing anything if `dst` is unusable.
+    The files come from `template`, else `origin.render_from`, else the bundled template; the
+    answers file records `origin` (default: `resolve_origin()`) for `copier update`.
     """
     from copier import run_copy  # lazy: keeps `mlops-new --help` instant
 
     dst = dst.absolute()
     check_destination(dst, overwrite=overwrite)
+    origin = origin or resolve_origin()
+    template = template or origin.render_from
     parent = _existing_parent(dst)
     created_parents = parent != dst.parent
     try:
@@ -107,7 +111,7 @@ def render(
             f"cannot write into {dst.parent}: {error.strerror or error}"
         ) from error
     try:
-        with _signals_as_interrupts():
+        with signals_as_interrupts():
             source = snapshot_template(staging / "template-snapshot", template)
             out = staging / "project"
             try:
@@ -125,7 +129,7 @@ def render(
                 raise UserError(
                     str(error).removeprefix("Validation error for question ")
                 ) from error
-            _record_source(out, template or template_root())
+            _record_origin(out, origin)
             _move_into_place(out, dst)
     except OSError as error:  # a full disk, a failing write: nothing half-written stays behind
         shutil.rmtree(staging, ignore_errors=True)
@@ -141,15 +145,25 @@ def render(
     return dst
 
 
-def _record_source(project: Path, source: Path) -> None:
-    """Point `_src_path` of the answers file at the real template, not the deleted snapshot."""
+def _record_origin(project: Path, origin: TemplateOrigin) -> None:
+    """Record the git source and tag in the answers file, exactly as copier would.
+
+    The render read a plain snapshot (no git, so copier recorded no `_commit`, and a `_src_path`
+    that is deleted after this render). `copier copy --vcs-ref TAG SOURCE` would have written
+    these two keys first, in this format: a test renders both ways and compares the bytes.
+    """
+    import yaml
+
     answers_file = project / ".copier-answers.yml"
     lines = answers_file.read_text(encoding="utf-8").splitlines(keepends=True)
-    rewritten = [
-        f"_src_path: {json.dumps(str(source))}\n" if line.startswith("_src_path:") else line
-        for line in lines
-    ]
-    answers_file.write_text("".join(rewritten), encoding="utf-8")
+    recorded = yaml.safe_dump(
+        {"_commit": origin.commit, "_src_path": origin.src_path},
+        default_flow_style=False,
+        allow_unicode=True,
+    )
+    kept = [line for line in lines if not line.startswith(("_commit:", "_src_path:"))]
+    # The header comment stays first; copier sorts the keys, and both of these sort first.
+    answers_file.write_text(kept[0] + recorded + "".join(kept[1:]), encoding="utf-8")
 
 
 def _move_into_place(out: Path, dst: Path) -> None:
