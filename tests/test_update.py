@@ -359,6 +359,7 @@ def test_mlops_new_update_switches_the_orchestrator(
     flow = prefect_project / f"src/{PACKAGE}/pipelines/prefect/training.py"
     assert "Team change to the Prefect flow." in flow.read_text(), "the team's edit is kept"
     assert f"kept src/{PACKAGE}/pipelines/prefect/training.py" in out
+    assert "pyproject.toml changed: `make setup`" in out, "the dependencies changed with it"
     others = [p for p in (flow.parent).iterdir() if p.name != "training.py"]
     assert others == [], "only the changed file of the old choice stays"
 

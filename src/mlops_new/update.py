@@ -67,12 +67,18 @@ class UpdateReport:
                 f"kept {path}: the team changed it and the new options no longer use it; "
                 "delete it once its content has moved"
             )
+        if any(path == "pyproject.toml" for _, path in self.changed):
+            out.append(
+                "pyproject.toml changed: `make setup` brings uv.lock and the environment up to "
+                "date; commit uv.lock with the update"
+            )
         for conflict in self.conflicts:
             out.append(f"CONFLICT {conflict.path}: {conflict.kind}")
         if self.conflicts:
+            count = len(self.conflicts)
             out.append(
-                f"{len(self.conflicts)} conflicts: edit each file (keep what the team and the "
-                "template both need, remove the markers), delete any .rej file, then "
+                f"{count} conflict{'s' if count > 1 else ''}: edit each file (keep what the team "
+                "and the template both need, remove the markers), delete any .rej file, then "
                 "`git add` and commit"
             )
         elif self.changed:
