@@ -1,7 +1,8 @@
 """Layer 6: the real validators of delivery artifacts, run on rendered projects.
 
 Each validator is the tool its users' platforms run: hadolint for Dockerfiles, check-jsonschema with
-its bundled schemas for GitHub workflows, Dependabot, GitLab CI and compose files, `docker-compose
+its bundled schemas for GitHub workflows, Dependabot, GitLab CI and compose files, actionlint (with
+shellcheck on every `run:` script) for GitHub workflows, `docker-compose
 config` (the Compose v2 CLI) for the compose stack, `kubectl kustomize` of every overlay piped into
 kubernetes-validate --strict, shellcheck for scripts, yamllint for every YAML file, and promtool
 (Debian's prometheus package) for the Prometheus alert rules: `promtool check rules` on every rule
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import collections
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -56,9 +58,16 @@ def promtool() -> str:
     return path
 
 
-def run(*args: str, cwd: Path | None = None, stdin: str | None = None) -> str:
+def run(
+    *args: str,
+    cwd: Path | None = None,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
+) -> str:
     """Run a validator; its non-zero exit fails the test with everything it printed."""
-    result = subprocess.run(args, cwd=cwd, input=stdin, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        args, cwd=cwd, input=stdin, capture_output=True, text=True, check=False, env=env
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"{' '.join(args)} (in {cwd}):\n{output}"
     return output
@@ -113,6 +122,10 @@ class ArtifactValidators:
         ]
         for schema, files in self._schema_groups(project):
             per_file.append((f"check-jsonschema {schema}", files, self._jsonschema(schema)))
+        # After the schema: a workflow the schema accepts can still be wrong in ways only
+        # actionlint sees (a missing job in `needs`, an unknown input of an action).
+        workflows = sorted(project.glob(".github/workflows/*.yml"))
+        per_file.append(("actionlint", workflows, self._actionlint))
         # Each check reads groups of files: one file each, or all the files a tool reads at once.
         checks = [(name, [[f] for f in files], check) for name, files, check in per_file]
         # The whole-tree tools, keyed by the files they read (not the READMEs beside them).
@@ -203,6 +216,12 @@ class ArtifactValidators:
     @staticmethod
     def _shellcheck(project: Path, files: list[Path]) -> None:
         run(tool("shellcheck"), "--severity=style", *map(str, files))
+
+    @staticmethod
+    def _actionlint(project: Path, files: list[Path]) -> None:
+        # actionlint checks each `run:` script with the shellcheck it finds on PATH: the venv's.
+        env_path = f"{Path(tool('shellcheck')).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+        run(tool("actionlint"), *map(str, files), cwd=project, env={**os.environ, "PATH": env_path})
 
     @staticmethod
     def _jsonschema(schema: str) -> Callable[[Path, list[Path]], None]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import importlib
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -168,12 +169,59 @@ def cached_render_context() -> Iterator[None]:
         conf._pending, conf._done = dict(conf._pending), dict(conf._done)
         return {**context, "_copier_conf": conf}
 
-    worker._render_template = render_template
+    # The answers file's name: rendered from a template again for every path copier writes (tens
+    # of thousands of times in the matrix), though fixed within a render.
+    original_answers_relpath = worker.answers_relpath
+    relpaths: dict[int, Any] = {}
+
+    def answers_relpath(self: Any) -> Any:
+        if id(self) not in contexts:
+            return original_answers_relpath.fget(self)
+        if id(self) not in relpaths:
+            relpaths[id(self)] = original_answers_relpath.fget(self)
+        return relpaths[id(self)]
+
+    def render_template_once(self: Any) -> Any:
+        try:
+            return render_template(self)
+        finally:
+            relpaths.pop(id(self), None)
+
+    worker._render_template = render_template_once
     worker._render_context = render_context
     worker._render_string = render_string
+    worker.answers_relpath = property(answers_relpath)
     try:
         yield
     finally:
         worker._render_template = original_render_template
         worker._render_context = original_render_context
         worker._render_string = original_render_string
+        worker.answers_relpath = original_answers_relpath
+
+
+@contextlib.contextmanager
+def shared_template_snapshot() -> Iterator[None]:
+    """Within the block, every render reads one snapshot of the template instead of a new copy.
+
+    `render.render` copies copier.yml and template/ (hundreds of files) into its staging directory
+    so that a render never sees the checkout change under it. In the matrix the checkout does not
+    change, so one copy per source and process serves every render.
+    """
+    render_module: Any = importlib.import_module("mlops_new.render")
+    original = render_module.snapshot_template
+    snapshots: dict[str, Path] = {}
+    keep = tempfile.TemporaryDirectory(prefix="mlops-new-snapshot-")
+
+    def shared(into: Path, source: Path | None = None) -> Path:
+        key = str(source)
+        if key not in snapshots:
+            snapshots[key] = original(Path(keep.name) / str(len(snapshots)), source)
+        return snapshots[key]
+
+    render_module.snapshot_template = shared
+    try:
+        yield
+    finally:
+        render_module.snapshot_template = original
+        keep.cleanup()

@@ -18,6 +18,9 @@ import yaml
 # (`f"{share:.0%}"`): their `%}` follows no space.
 _LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{(?!-? ?\$)|\{%|(?<=[\s-])%\}|\{#")
 
+# libyaml's parser where PyYAML was built with it: the same documents, ten times faster.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 _TEXT_SUFFIXES = {
     ".py",
     ".md",
@@ -92,7 +95,7 @@ def parse_data_files(project: Path, files: Iterable[Path] | None = None) -> int:
             continue
         text = path.read_text(encoding="utf-8") if path.suffix in _TEXT_SUFFIXES else ""
         if path.suffix in {".yml", ".yaml"}:
-            list(yaml.safe_load_all(text))
+            list(yaml.load_all(text, Loader=_YAML_LOADER))
         elif path.suffix == ".toml":
             tomllib.loads(text)
         elif path.suffix == ".json":

@@ -58,6 +58,7 @@ def test_clean_projects_pass_every_validator(
         "hadolint",
         "yamllint",
         "shellcheck",
+        "actionlint",
         "check-jsonschema vendor.github-workflows",
         "check-jsonschema vendor.dependabot",
         "check-jsonschema vendor.gitlab-ci",
@@ -102,6 +103,12 @@ DEFECTS = {
         ".gitlab-ci.yml",
         append("\nbroken-job:\n  script: 42\n  when: sometimes\n"),
         r"vendor\.gitlab-ci",
+    ),
+    "workflow job needing a job that does not exist": (
+        "compose_project",
+        ".github/workflows/ci.yml",
+        replace_once("    runs-on:", "    needs: [no-such-job]\n    runs-on:"),
+        "actionlint",
     ),
     "misspelled workflow key": (
         "compose_project",

@@ -201,6 +201,40 @@ def test_matrix_json_matches_questionnaire(
     assert json.loads(out) == matrix.covering(questionnaire)
 
 
+def test_the_option_matrix_page_is_generated_from_copier_yml(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """docs/option-matrix.md is the output of `mlops-new matrix --format markdown`, byte for byte:
+    regenerate it with that command after changing copier.yml."""
+    code, out, _ = run(["matrix", "--format", "markdown"], capsys)
+    assert code == 0
+    page = Path(__file__).resolve().parent.parent / "docs" / "option-matrix.md"
+    assert page.read_text(encoding="utf-8") == out
+    assert "| `orchestrator` | `kubeflow` | `deploy_target` = `compose` |" in out
+
+
+def test_matrix_shards_partition_every_combination(
+    capsys: pytest.CaptureFixture[str], questionnaire: Questionnaire
+) -> None:
+    """CI jobs each take a shard: together they hold every combination exactly once."""
+    from mlops_new import matrix
+
+    every = list(matrix.combinations(questionnaire))
+    shards = []
+    for index in range(1, 8):
+        code, out, _ = run(["matrix", "--shard", f"{index}/7"], capsys)
+        assert code == 0
+        shards.append(json.loads(out))
+    sizes = [len(shard) for shard in shards]
+    assert max(sizes) - min(sizes) <= 1
+    labels = [matrix.label(combo) for shard in shards for combo in shard]
+    assert sorted(labels) == sorted(map(matrix.label, every))
+    for bad in ("0/7", "8/7", "x/7", "3"):
+        code, out, err = run(["matrix", "--shard", bad], capsys)
+        assert (code, out) == (2, "")
+        assert err.startswith("error: --shard expects K/N")
+
+
 def test_help_is_instant_and_imports_nothing_heavy() -> None:
     code = (
         "import sys, mlops_new.cli\n"

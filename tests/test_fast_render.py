@@ -10,6 +10,7 @@ from tests.fast_render import (
     cached_render_context,
     cached_template_config,
     compiled_code_cache,
+    shared_template_snapshot,
     without_git_index_sync,
 )
 from tests.helpers import tree
@@ -29,6 +30,7 @@ def test_fast_render_changes_nothing(tmp_path: Path) -> None:
         without_git_index_sync(),
         cached_template_config(),
         cached_render_context(),
+        shared_template_snapshot(),
     ):
         fast = [
             render.render(QUESTIONNAIRE.resolve(c).answers, tmp_path / f"fast{i}")

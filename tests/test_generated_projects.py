@@ -1,7 +1,9 @@
 """Layer 4: generated projects run their own `make setup test` for real, then their pipeline.
 
-The covering set (every value of every option at least once, from copier.yml) runs by default;
-`MLOPS_NEW_FULL_MATRIX=1` runs every valid combination instead (a release check: hours).
+The covering set (every value of every option and every valid pair of the interacting options at
+least once, from copier.yml) runs by default; `MLOPS_NEW_FULL_MATRIX=1` runs every valid
+combination instead (a release check: hours); see `selected_combinations` for CI shards and Python
+versions.
 """
 
 from __future__ import annotations
@@ -19,11 +21,27 @@ from mlops_new import matrix, questions, render
 from tests.timings import LAYER4_TIMINGS
 
 QUESTIONNAIRE = questions.load()
-COMBINATIONS = (
-    list(matrix.combinations(QUESTIONNAIRE))
-    if os.environ.get("MLOPS_NEW_FULL_MATRIX") == "1"
-    else matrix.covering(QUESTIONNAIRE)
-)
+
+
+def selected_combinations() -> list[dict[str, Any]]:
+    """The combinations this run proves.
+
+    By default the covering set. `MLOPS_NEW_FULL_MATRIX=1`: every valid combination.
+    `MLOPS_NEW_COMBINATIONS=FILE`: the JSON list in FILE (a CI shard: `mlops-new matrix --shard`).
+    `MLOPS_NEW_PYTHON_VERSION=3.12`: each of them generated for that Python version.
+    """
+    if path := os.environ.get("MLOPS_NEW_COMBINATIONS"):
+        combos: list[dict[str, Any]] = json.loads(Path(path).read_text(encoding="utf-8"))
+    elif os.environ.get("MLOPS_NEW_FULL_MATRIX") == "1":
+        combos = list(matrix.combinations(QUESTIONNAIRE))
+    else:
+        combos = matrix.covering(QUESTIONNAIRE)
+    if version := os.environ.get("MLOPS_NEW_PYTHON_VERSION"):
+        combos = [{**combo, "python_version": version} for combo in combos]
+    return combos
+
+
+COMBINATIONS = selected_combinations()
 
 
 def make(

@@ -173,14 +173,27 @@ def test_matrix_is_exactly_the_valid_product(questionnaire: Questionnaire) -> No
     assert len(got) == 6804
 
 
-def test_covering_set_covers_every_value(questionnaire: Questionnaire) -> None:
+def test_covering_set_covers_every_value_and_every_interacting_pair(
+    questionnaire: Questionnaire,
+) -> None:
+    """Both properties, checked against every valid combination derived from copier.yml."""
     every = list(matrix.combinations(questionnaire))
     cover = matrix.covering(questionnaire)
     assert all(c in every for c in cover)
     for question in questionnaire.choice_questions():
         values = {c[question.key] for c in every}
         assert values == {c[question.key] for c in cover}, question.key
-    assert len(cover) <= 8
+    assert questionnaire.interacting == (
+        ("orchestrator", "serving_mode"),
+        ("orchestrator", "deploy_target"),
+        ("serving_mode", "deploy_target"),
+    )
+    for a, b in questionnaire.interacting:
+        valid = {(c[a], c[b]) for c in every}
+        assert valid == {(c[a], c[b]) for c in cover}, (a, b)
+    # Kubeflow needs Kubernetes: its pairs with compose are not valid, so never required.
+    assert ("kubeflow", "compose") not in {(c["orchestrator"], c["deploy_target"]) for c in every}
+    assert len(cover) <= 14
 
 
 def test_kubeflow_needs_kubernetes(questionnaire: Questionnaire) -> None:

@@ -18,6 +18,7 @@ from tests.fast_render import (
     cached_render_context,
     cached_template_config,
     compiled_code_cache,
+    shared_template_snapshot,
     without_git_index_sync,
 )
 from tests.helpers import tree
@@ -46,6 +47,7 @@ def fast_render() -> Iterator[None]:
         stack.enter_context(without_git_index_sync())
         stack.enter_context(cached_template_config())
         stack.enter_context(cached_render_context())
+        stack.enter_context(shared_template_snapshot())
         yield
     if VALIDATED_COMBINATIONS:
         timings.record_validations(len(VALIDATED_COMBINATIONS), VALIDATORS.validated)

@@ -7,6 +7,8 @@ author's disk, so local renders pass, but is missing from every clone, CI run an
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -27,3 +29,41 @@ def test_no_template_file_is_ignored_by_git() -> None:
     # Caches written by tools are fine; template sources are not.
     sources = [path for path in ignored if "__pycache__" not in path]
     assert sources == [], f"template files ignored by git (use `git add -f`): {sources}"
+
+
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+
+
+def test_the_generators_workflows_pass_check_jsonschema_and_actionlint() -> None:
+    from tests.artifact_checks import run, tool
+
+    assert [path.name for path in WORKFLOWS] == ["ci.yml"]
+    run(
+        tool("check-jsonschema"),
+        "--builtin-schema",
+        "vendor.github-workflows",
+        *map(str, WORKFLOWS),
+    )
+    shellcheck_dir = str(Path(tool("shellcheck")).parent)
+    env = {**os.environ, "PATH": f"{shellcheck_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    run(tool("actionlint"), *map(str, WORKFLOWS), cwd=ROOT, env=env)
+
+
+def test_the_workflow_takes_every_option_value_from_copier_yml() -> None:
+    """No second list: the jobs read `mlops-new matrix` and `mlops-new options`, never a value."""
+    from mlops_new import matrix, questions
+
+    text = (ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    values = {
+        str(combo[key])
+        for combo in matrix.combinations(questions.load())
+        for key in ("orchestrator", "deploy_target", "python_version")
+    }
+    named = sorted(
+        value for value in values if re.search(rf"(?<![\w.-]){re.escape(value)}(?![\w.-])", code)
+    )
+    assert named == []
+    assert "mlops-new matrix --shard" in code
+    assert "MLOPS_NEW_PYTHON_VERSION" in code and "MLOPS_NEW_COMBINATIONS" in code
+    assert "uv run pytest -n auto" in code, "the suite job runs the README's command"

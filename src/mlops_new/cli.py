@@ -47,6 +47,12 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+class MatrixFormat(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"mlops-new {__version__}")
@@ -241,23 +247,44 @@ def options(
 @app.command()
 def matrix(
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", help="json (a CI matrix) or text.")
-    ] = OutputFormat.json,
+        MatrixFormat,
+        typer.Option(
+            "--format", help="json (a CI matrix), text, or markdown (the docs page, whole)."
+        ),
+    ] = MatrixFormat.json,
     covering: Annotated[
-        bool, typer.Option("--covering", help="A small set covering every value of every option.")
+        bool,
+        typer.Option(
+            "--covering",
+            help="A small set with every value of every option and every valid pair of the "
+            "interacting options (copier.yml, _mlops_new.matrix).",
+        ),
     ] = False,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard",
+            metavar="K/N",
+            help="Only the K-th of N interleaved slices (1 <= K <= N), for CI jobs.",
+        ),
+    ] = None,
 ) -> None:
     """Every valid combination of the choice questions, from copier.yml's rules."""
     from mlops_new import matrix as option_matrix
     from mlops_new import questions
 
     questionnaire = questions.load()
+    if output_format is MatrixFormat.markdown:
+        typer.echo(option_matrix.markdown(questionnaire), nl=False)
+        return
     combos = (
         option_matrix.covering(questionnaire)
         if covering
         else list(option_matrix.combinations(questionnaire))
     )
-    if output_format is OutputFormat.json:
+    if shard is not None:
+        combos = option_matrix.shard(combos, shard)
+    if output_format is MatrixFormat.json:
         typer.echo(json.dumps(combos, indent=2))
     else:
         for combo in combos:

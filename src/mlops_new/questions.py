@@ -95,6 +95,8 @@ class Questionnaire:
     questions: tuple[Question, ...]
     groups: tuple[Group, ...]
     presets: dict[str, Preset]
+    interacting: tuple[tuple[str, str], ...] = ()
+    """Pairs of options whose every valid pair of values the covering set must contain."""
     _env: SandboxedEnvironment = field(default_factory=lambda: _jinja_env(), repr=False)
     _compiled: dict[str, Template] = field(default_factory=dict, repr=False)
 
@@ -336,7 +338,12 @@ def parse(path: Path) -> Questionnaire:
         name: Preset(name=name, help=str(p.get("help", "")), answers=dict(p.get("answers") or {}))
         for name, p in settings.get("presets", {}).items()
     }
-    return Questionnaire(questions=tuple(questions), groups=groups, presets=presets)
+    interacting = tuple(
+        (str(a), str(b)) for a, b in settings.get("matrix", {}).get("interacting", [])
+    )
+    return Questionnaire(
+        questions=tuple(questions), groups=groups, presets=presets, interacting=interacting
+    )
 
 
 @cache
