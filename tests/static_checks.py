@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -112,20 +113,27 @@ def unlinked_alerts(project: Path) -> list[str]:
     Each alert links to `docs/runbook.md#<alert name in lower case>`: the anchor a Markdown
     renderer gives the heading `### <AlertName>`. A rule added without its runbook section fails.
     """
-    runbook = (project / "docs" / "runbook.md").read_text(encoding="utf-8")
+    runbook = (project / "docs" / "runbook.md").read_bytes()
+    rules = sorted((project / "monitoring" / "prometheus").glob("*-alerts.yml"))
+    return list(_unlinked(runbook, tuple((path.name, path.read_bytes()) for path in rules)))
+
+
+@functools.cache
+def _unlinked(runbook: bytes, rules: tuple[tuple[str, bytes], ...]) -> tuple[str, ...]:
+    # Cached by content: thousands of combinations share the same runbook and rule files.
     anchors = {
         "docs/runbook.md#" + line.lstrip("#").strip().lower()
-        for line in runbook.splitlines()
+        for line in runbook.decode("utf-8").splitlines()
         if line.startswith("#")
     }
     missing = []
-    for path in sorted((project / "monitoring" / "prometheus").glob("*-alerts.yml")):
-        for group in yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]:
+    for name, text in rules:
+        for group in yaml.load(text, Loader=_YAML_LOADER)["groups"]:
             for rule in group["rules"]:
                 link = rule.get("annotations", {}).get("runbook_url")
                 if "alert" in rule and link not in anchors:
-                    missing.append(f"{path.name}: {rule['alert']} links to {link!r}")
-    return missing
+                    missing.append(f"{name}: {rule['alert']} links to {link!r}")
+    return tuple(missing)
 
 
 def ruff(project: Path, files: Iterable[Path] | None = None) -> None:

@@ -110,6 +110,12 @@ DEFECTS = {
         replace_once("    runs-on:", "    needs: [no-such-job]\n    runs-on:"),
         "actionlint",
     ),
+    "YAML line with trailing spaces": (
+        "compose_project",
+        ".github/dependabot.yml",
+        append("# a comment with trailing spaces   \n"),
+        "yamllint",
+    ),
     "misspelled workflow key": (
         "compose_project",
         ".github/workflows/ci.yml",
