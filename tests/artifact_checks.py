@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-import yaml
+from tests.helpers import parse_yaml
 
 YAMLLINT_CONFIG = (
     "{extends: default, rules: {line-length: {max: 120}, document-start: disable,"
@@ -189,7 +189,7 @@ class ArtifactValidators:
     @staticmethod
     def _rules_under_test(test: Path) -> list[Path]:
         """The rule files a promtool test loads (`rule_files`, relative to the test's folder)."""
-        names = yaml.safe_load(test.read_text(encoding="utf-8")).get("rule_files", [])
+        names = parse_yaml(test.read_text(encoding="utf-8")).get("rule_files", [])
         return sorted(test.parent / name for name in names)
 
     @staticmethod

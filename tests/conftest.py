@@ -8,6 +8,7 @@ import pytest
 
 from mlops_new import questions
 from tests import timings
+from tests.helpers import spread_out
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +38,17 @@ _HEADLINES = {
 }
 _PASSED: dict[str, int] = {}
 _STARTED = time.monotonic()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # xdist hands out consecutive chunks of the collection in order. A run that reaches the slow
+    # tests (layer 4: minutes each) last ends with every worker on them and nothing left to even
+    # out the finish. Spread over the first 60 %, the thousands of fast render tests after them
+    # fill the gaps. Only on workers (a single process gains nothing); every worker computes the
+    # same order, as xdist requires.
+    if hasattr(config, "workerinput"):
+        slow = [item for item in items if item.get_closest_marker("slow")]
+        items[:] = spread_out(items, slow, share=0.6)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import tomllib
 from collections.abc import Iterator
@@ -38,6 +39,7 @@ CHECKED: set[tuple[str, str, str]] = set()
 # The delivery artifacts' validators, each run once per distinct input in this worker.
 VALIDATORS = ArtifactValidators()
 VALIDATED_COMBINATIONS: list[str] = []
+RECORDED: collections.Counter[str] = collections.Counter()
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -49,8 +51,13 @@ def fast_render() -> Iterator[None]:
         stack.enter_context(cached_render_context())
         stack.enter_context(shared_template_snapshot())
         yield
+    # A parallel run interleaves other modules' tests (tests/conftest.py), so this module's
+    # fixture can end several times per worker: each end records what is new since the last.
     if VALIDATED_COMBINATIONS:
-        timings.record_validations(len(VALIDATED_COMBINATIONS), VALIDATORS.validated)
+        timings.record_validations(len(VALIDATED_COMBINATIONS), VALIDATORS.validated - RECORDED)
+        VALIDATED_COMBINATIONS.clear()
+        RECORDED.clear()
+        RECORDED.update(VALIDATORS.validated)
 
 
 @pytest.mark.parametrize("combo", COMBINATIONS, ids=matrix.label)

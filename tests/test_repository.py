@@ -7,11 +7,14 @@ author's disk, so local renders pass, but is missing from every clone, CI run an
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
+
+from tests.helpers import spread_out
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,3 +70,20 @@ def test_the_workflow_takes_every_option_value_from_copier_yml() -> None:
     assert "mlops-new matrix --shard" in code
     assert "MLOPS_NEW_PYTHON_VERSION" in code and "MLOPS_NEW_COMBINATIONS" in code
     assert "uv run pytest -n auto" in code, "the suite job runs the README's command"
+
+
+def test_a_parallel_run_spreads_the_slow_tests_over_its_first_part() -> None:
+    items = [f"fast{i}" for i in range(1000)] + [f"slow{i}" for i in range(12)]
+    slow = [item for item in items if item.startswith("slow")]
+
+    ordered = spread_out(items, slow, share=0.6)
+
+    assert sorted(ordered) == sorted(items)
+    places = [ordered.index(item) for item in slow]
+    assert places == sorted(places)
+    assert places[0] == 0
+    assert places[-1] <= 0.6 * len(items)
+    gaps = {after - before for before, after in itertools.pairwise(places)}
+    assert max(gaps) - min(gaps) <= 1
+    # The fast tests keep their order (pytest's order keeps module fixtures together).
+    assert [item for item in ordered if item.startswith("fast")] == items[:1000]

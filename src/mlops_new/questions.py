@@ -168,7 +168,7 @@ class Questionnaire:
         if raw is None:
             return []
         if isinstance(raw, str):
-            raw = yaml.safe_load(self.render(raw, context)) or []
+            raw = _parse_rendered_choices(self.render(raw, context)) or []
         items: list[tuple[str, Any]]
         if isinstance(raw, Mapping):
             items = [(str(label), value) for label, value in raw.items()]
@@ -350,3 +350,10 @@ def parse(path: Path) -> Questionnaire:
 def load() -> Questionnaire:
     """The questionnaire of the template mlops-new renders."""
     return parse(copier_yml())
+
+
+@cache
+def _parse_rendered_choices(text: str) -> Any:
+    # Cached: enumerating the matrix renders the same few choice lists thousands of times.
+    # Callers only read the result.
+    return yaml.safe_load(text)
