@@ -40,24 +40,17 @@ import argparse
 import contextlib
 import json
 import os
-import platform
-import re
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-REPOSITORY = Path(__file__).resolve().parents[1]
-HOST = "127.0.0.1"
-STARTUP_SECONDS = 120
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import harness  # the benchmarks are scripts, not a package
 
 CONFIGURATIONS: Mapping[str, Mapping[str, str]] = {
     "bare": {"APP_FEATURE_METRICS": "false", "APP_PREDICTION_LOG_SAMPLE_RATE": "0"},
@@ -68,14 +61,6 @@ CONFIGURATIONS: Mapping[str, Mapping[str, str]] = {
         "APP_CHALLENGER_MODE": "shadow",
     },
 }
-
-LUA_SCRIPT = """\
-local file = io.open({path}, "r")
-wrk.method = "POST"
-wrk.body = file:read("*a")
-file:close()
-wrk.headers["Content-Type"] = "application/json"
-"""
 
 ROW_PROGRAM = """\
 import json, sys
@@ -116,26 +101,20 @@ class Summary:
 
 def main() -> int:
     arguments = _parse_arguments()
-    if shutil.which("wrk") is None:
-        print("error: wrk is not installed (apt-get install wrk)", file=sys.stderr)
-        return 2
+    harness.require_wrk()
     project = arguments.project.resolve()
     if not project.exists():
-        _render_and_train(project)
-    package = _package_name(project)
-    python = project / ".venv" / "bin" / "python"
-    if not python.is_file():
-        print(f"error: {project} has no environment: run `make setup train` in it", file=sys.stderr)
-        return 2
+        print(f"rendering a default project into {project} and training it", flush=True)
+        harness.render_project(project, {"serving_mode": "rest", "orchestrator": "none"})
+        harness.make(project, "setup", "train")
+    package = harness.package_name(project)
+    python = harness.project_python(project)
     names = [name for name in CONFIGURATIONS if name in arguments.configurations]
 
     measurements: list[Measurement] = []
     with tempfile.TemporaryDirectory(prefix="monitoring-overhead-") as scratch_dir:
         scratch = Path(scratch_dir)
-        body = scratch / "row.json"
-        body.write_text(_sample_row(python, package, project), encoding="utf-8")
-        script = scratch / "post.lua"
-        script.write_text(LUA_SCRIPT.format(path=json.dumps(str(body))), encoding="utf-8")
+        script = harness.post_script(_sample_row(python, package, project), scratch, "row")
         with _challenger_for_shadow(python, package, project, needed="shadow" in names):
             for round_number in range(1, arguments.rounds + 1):
                 for name in names:
@@ -163,12 +142,7 @@ def main() -> int:
     report = {
         "project": str(project),
         "package": package,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "load_average_after": list(os.getloadavg()),
-        },
+        "machine": harness.machine(),
         "cpus": {"server": arguments.server_cpus, "wrk": arguments.wrk_cpus},
         "wrk": {
             "threads": 1,
@@ -215,37 +189,6 @@ def _parse_arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def _render_and_train(project: Path) -> None:
-    print(f"rendering a default project into {project} and training it", flush=True)
-    subprocess.run(
-        [
-            "uv",
-            "run",
-            "mlops-new",
-            "new",
-            str(project),
-            "--no-input",
-            "--no-git",
-            "--no-lock",
-            "--set",
-            "serving_mode=rest",
-            "--set",
-            "orchestrator=none",
-        ],
-        cwd=REPOSITORY,
-        check=True,
-    )
-    subprocess.run(["make", "setup", "train"], cwd=project, check=True)
-
-
-def _package_name(project: Path) -> str:
-    answers = (project / ".copier-answers.yml").read_text(encoding="utf-8")
-    match = re.search(r"^package_name:\s*(\S+)\s*$", answers, flags=re.MULTILINE)
-    if match is None:
-        raise SystemExit(f"error: no package_name in {project / '.copier-answers.yml'}")
-    return match.group(1).strip("'\"")
-
-
 def _sample_row(python: Path, package: str, project: Path) -> str:
     return subprocess.run(
         [str(python), "-c", ROW_PROGRAM.format(package=package)],
@@ -284,125 +227,40 @@ def _measure(
     log_dir: Path,
     arguments: argparse.Namespace,
 ) -> Measurement:
-    port = _free_port()
+    port = harness.free_port()
     environment = {
         **os.environ,
         **CONFIGURATIONS[name],
         "APP_PREDICTION_LOG_DIR": str(log_dir),
     }
     command = [
-        *_pinned(arguments.server_cpus),
+        *harness.pinned(arguments.server_cpus),
         str(python),
         "-m",
         package,
         "serve",
         "--host",
-        HOST,
+        harness.HOST,
         "--port",
         str(port),
     ]
-    with tempfile.TemporaryFile() as server_log:
-        server = subprocess.Popen(
-            command, cwd=project, env=environment, stdout=server_log, stderr=subprocess.STDOUT
-        )
-        try:
-            _wait_until_ready(f"http://{HOST}:{port}", server)
-            url = f"http://{HOST}:{port}/predict"
-            _wrk(url, script, arguments.warmup, arguments)
-            cpu_before = _cpu_seconds(server.pid)
-            output = _wrk(url, script, arguments.duration, arguments)
-            cpu_seconds = _cpu_seconds(server.pid) - cpu_before
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=30)
-    return _parse_wrk(output, name, round_number, cpu_seconds)
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of process ``pid`` and all its threads so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rpartition(")")[2].split()
-    # After the command name: state is field 3, utime and stime are fields 14 and 15.
-    ticks = int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _wait_until_ready(base_url: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"error: the server exited with {server.returncode}")
-        with (
-            contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError),
-            urllib.request.urlopen(f"{base_url}/ready", timeout=1) as response,
-        ):
-            if response.status == 200:
-                return
-        time.sleep(0.2)
-    raise SystemExit(f"error: the server was not ready within {STARTUP_SECONDS} s")
-
-
-def _pinned(cpus: str | None) -> list[str]:
-    """A ``taskset`` prefix that runs a command on ``cpus`` only (nothing when not asked)."""
-    return [] if cpus is None else ["taskset", "--cpu-list", cpus]
-
-
-def _wrk(url: str, script: Path, seconds: int, arguments: argparse.Namespace) -> str:
-    return subprocess.run(
-        [
-            *_pinned(arguments.wrk_cpus),
-            "wrk",
-            "--threads",
-            "1",
-            "--connections",
-            str(arguments.connections),
-            "--duration",
-            f"{seconds}s",
-            "--latency",
-            "--script",
-            str(script),
-            url,
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-
-
-_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def _parse_wrk(output: str, name: str, round_number: int, cpu_seconds: float) -> Measurement:
-    rate = re.search(r"Requests/sec:\s*([\d.]+)", output)
-    total = re.search(r"(\d+) requests in", output)
-    if rate is None or total is None:
-        raise SystemExit(f"error: cannot read wrk's output:\n{output}")
-    latency = {
-        percentile: float(value) * _UNITS_MS[unit]
-        for percentile, value, unit in re.findall(
-            r"^\s+(\d+)%\s+([\d.]+)(us|ms|s)\s*$", output, flags=re.MULTILINE
-        )
-    }
-    errors = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", output)
-    requests = int(total.group(1))
+    base = f"http://{harness.HOST}:{port}"
+    load = harness.Load(connections=arguments.connections, cpus=arguments.wrk_cpus)
+    with harness.running(
+        command, cwd=project, env=environment, ready_url=f"{base}/ready"
+    ) as server:
+        harness.wrk(f"{base}/predict", script, seconds=arguments.warmup, load=load)
+        cpu_before = harness.cpu_seconds(server.pid)
+        result = harness.wrk(f"{base}/predict", script, seconds=arguments.duration, load=load)
+        cpu_seconds = harness.cpu_seconds(server.pid) - cpu_before
     return Measurement(
         configuration=name,
         round=round_number,
-        requests_per_second=float(rate.group(1)),
-        latency_ms=latency,
-        requests=requests,
-        errors=0 if errors is None else int(errors.group(1)),
-        cpu_us_per_request=1e6 * cpu_seconds / max(requests, 1),
+        requests_per_second=result.requests_per_second,
+        latency_ms=result.latency_ms,
+        requests=result.requests,
+        errors=result.errors,
+        cpu_us_per_request=1e6 * cpu_seconds / max(result.requests, 1),
     )
 
 

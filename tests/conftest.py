@@ -28,6 +28,7 @@ LAYERS = {
     "test_generated_projects.py": "4 generated projects",
     "test_update.py": "5 update",
     "test_artifact_validators.py": "6 artifact validators",
+    "test_benchmarks.py": "7 benchmark harness",
 }
 _LAYER_RUNS: dict[str, list[float]] = {}
 # Tests whose passes are the run's headline figures: combinations checked, projects run.

@@ -104,11 +104,13 @@ PACKAGE = {
 REST = {
     "serving/__init__.py",
     "serving/app.py",
+    "serving/bench.py",
     "serving/challenger_cli.py",
     "serving/cli.py",
     "serving/collectors.py",
     "serving/distribution.py",
     "serving/limits.py",
+    "serving/loadtest.py",
     "serving/metrics.py",
     "serving/request_id.py",
     "serving/routing.py",
@@ -126,6 +128,7 @@ REST = {
 REST_TESTS = {
     "tests/serving/serving_support.py",
     "tests/serving/test_app.py",
+    "tests/serving/test_bench.py",
     "tests/serving/test_challenger.py",
     "tests/serving/test_distribution.py",
     "tests/serving/test_metrics.py",
