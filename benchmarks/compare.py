@@ -147,9 +147,7 @@ def main() -> int:
         if "first-run" in arguments.sections:
             report["first_run"] = first_run_section(scratch, arguments)
     report["machine"]["load_average_after"] = list(os.getloadavg())
-    arguments.output.parent.mkdir(parents=True, exist_ok=True)
-    arguments.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwritten: {arguments.output}")
+    harness.write_report(arguments.output, report)
     return 0
 
 

@@ -363,6 +363,13 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+def write_report(path: Path, report: Mapping[str, object]) -> None:
+    """Write the JSON report, and say where."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwritten: {path}")
+
+
 def machine() -> dict[str, object]:
     import platform
 

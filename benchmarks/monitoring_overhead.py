@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import statistics
 import subprocess
@@ -155,9 +154,7 @@ def main() -> int:
         "summary": [asdict(summary) for summary in summaries],
         "runs": [asdict(measurement) for measurement in measurements],
     }
-    arguments.output.parent.mkdir(parents=True, exist_ok=True)
-    arguments.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwritten: {arguments.output}")
+    harness.write_report(arguments.output, report)
     return 0
 
 

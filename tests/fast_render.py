@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import importlib
+import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,6 +38,26 @@ _SYNTAX_SETTINGS = (
     "keep_trailing_newline",
     "optimized",
 )
+
+
+RAM_DISK = Path("/dev/shm")
+
+
+def ram_disk() -> Path | None:
+    """A RAM file system to write throwaway renders to, where the machine has one.
+
+    A render writes hundreds of small files: on this machine's disk, creating them took more than
+    half of a render's time (0.22 s a render on disk, 0.09 s in RAM). Where the bytes go changes
+    none of them.
+    """
+    return RAM_DISK if RAM_DISK.is_dir() and os.access(RAM_DISK, os.W_OK) else None
+
+
+@contextlib.contextmanager
+def scratch_directory() -> Iterator[Path]:
+    """A new empty directory, in RAM where possible, removed with everything in it afterwards."""
+    with tempfile.TemporaryDirectory(prefix="mlops-new-matrix-", dir=ram_disk()) as directory:
+        yield Path(directory)
 
 
 def _environment_key(env: jinja2.Environment) -> tuple[Any, ...]:
@@ -211,7 +232,7 @@ def shared_template_snapshot() -> Iterator[None]:
     render_module: Any = importlib.import_module("mlops_new.render")
     original = render_module.snapshot_template
     snapshots: dict[str, Path] = {}
-    keep = tempfile.TemporaryDirectory(prefix="mlops-new-snapshot-")
+    keep = tempfile.TemporaryDirectory(prefix="mlops-new-snapshot-", dir=ram_disk())
 
     def shared(into: Path, source: Path | None = None) -> Path:
         key = str(source)

@@ -91,14 +91,10 @@ def test_generated_project_passes_its_own_suite(combo: dict[str, Any], tmp_path:
     if combo["serving_mode"] in {"batch", "rest_and_batch"}:
         make(project, "batch", times=times)
         assert list((project / "data").rglob("*predictions*.parquet"))
-    # Step 6: the alert rules and their unit tests (promtool), and a drift check of data from the
-    # training distribution (the raw data set), which must not report drift.
+    # Step 6: the alert rules and their unit tests (promtool), as the generated CI runs them. The
+    # drift command is the project's own tests' (tests/monitoring/test_drift.py: its command line
+    # on held-out and on shifted data).
     make(project, "monitoring-check", times=times)
-    [raw] = (project / "data" / "raw").glob("*.parquet")
-    make(project, "drift", f"CURRENT={raw}", times=times, label="drift")
-    summary = json.loads((project / "reports" / "drift" / "summary.json").read_text())
-    assert summary["drift_detected"] is False, summary
-    assert (project / "reports" / "drift" / "report.html").stat().st_size > 0
     if os.environ.get("MLOPS_NEW_DOCKER_BUILD") == "1":
         build_images(project, times)
     LAYER4_TIMINGS.parent.mkdir(parents=True, exist_ok=True)

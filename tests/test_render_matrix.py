@@ -19,6 +19,7 @@ from tests.fast_render import (
     cached_render_context,
     cached_template_config,
     compiled_code_cache,
+    scratch_directory,
     shared_template_snapshot,
     without_git_index_sync,
 )
@@ -60,12 +61,17 @@ def fast_render() -> Iterator[None]:
         RECORDED.update(VALIDATORS.validated)
 
 
+@pytest.fixture
+def scratch() -> Iterator[Path]:
+    """Where one combination is rendered: in RAM where the machine has it, deleted after."""
+    with scratch_directory() as directory:
+        yield directory
+
+
 @pytest.mark.parametrize("combo", COMBINATIONS, ids=matrix.label)
-def test_combination_renders_and_passes_static_checks(
-    combo: dict[str, Any], tmp_path: Path
-) -> None:
+def test_combination_renders_and_passes_static_checks(combo: dict[str, Any], scratch: Path) -> None:
     answers = QUESTIONNAIRE.resolve(combo).answers
-    project = render.render(answers, tmp_path / "project")
+    project = render.render(answers, scratch / "project")
 
     assert tree(project) == expected_tree(answers)
     # Each distinct file is checked once per worker: most files repeat across combinations.

@@ -58,6 +58,7 @@ def bench(
 ) -> None:
     """Load-test the service briefly; fail if p99 exceeds the objective or any request fails."""
     # Imported here: the command line imports this module for every command (numpy is slow).
+    from ..inference import champion_version
     from .loadtest import LoadTestError, request_bodies, run_load_test
 
     settings = settings_or_exit()
@@ -71,6 +72,10 @@ def bench(
             f"({settings.max_rows_per_request})",
             err=True,
         )
+        raise typer.Exit(code=2)
+    if url is None and champion_version(settings) is None:
+        # Checked before starting a service that could only answer 503.
+        typer.echo("error: no champion model to serve: train one first (make train)", err=True)
         raise typer.Exit(code=2)
     bodies = request_bodies(_sample_rows(), rows)
     try:
