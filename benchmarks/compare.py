@@ -157,8 +157,8 @@ def parse_arguments() -> argparse.Namespace:
         "--project", type=Path, help="a generated project to reuse (rendered if missing)"
     )
     parser.add_argument("--rounds", type=int, default=3, help="rounds of every measurement")
-    parser.add_argument("--duration", type=float, default=8, help="seconds of each wrk run")
-    parser.add_argument("--warmup", type=float, default=2, help="seconds of wrk warm-up")
+    parser.add_argument("--duration", type=int, default=8, help="seconds of each wrk run")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of wrk warm-up")
     parser.add_argument(
         "--connections", type=int, nargs="+", default=list(CONCURRENCY), help="wrk connections"
     )
@@ -298,17 +298,7 @@ def rest_contenders(
     generated_port, mlflow_port = harness.free_port(), harness.free_port()
     generated = Contender(
         name="generated",
-        command=[
-            *harness.pinned(arguments.server_cpus),
-            str(python),
-            "-m",
-            package,
-            "serve",
-            "--host",
-            harness.HOST,
-            "--port",
-            str(generated_port),
-        ],
+        command=harness.serve_command(python, package, generated_port, arguments.server_cpus),
         # The project's defaults (feature metrics, every request logged), the log kept aside.
         env={**base_env, "APP_PREDICTION_LOG_DIR": str(scratch / "prediction-log")},
         ready_url=f"http://{harness.HOST}:{generated_port}/ready",

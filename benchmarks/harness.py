@@ -124,6 +124,21 @@ def versions(python: Path, distributions: Sequence[str]) -> dict[str, str]:
 # -- servers -----------------------------------------------------------------------------------
 
 
+def serve_command(python: Path, package: str, port: int, cpus: str | None = None) -> list[str]:
+    """The generated service as `make serve` starts it (one uvicorn worker), on loopback."""
+    return [
+        *pinned(cpus),
+        str(python),
+        "-m",
+        package,
+        "serve",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+    ]
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((HOST, 0))
@@ -303,8 +318,8 @@ class Load:
     timeout_seconds: int = 10
 
 
-def wrk(url: str, script: Path, *, seconds: float, load: Load) -> WrkResult:
-    """Load `url` with wrk for `seconds`."""
+def wrk(url: str, script: Path, *, seconds: int, load: Load) -> WrkResult:
+    """Load `url` with wrk for `seconds` (whole seconds: wrk reads no fractions)."""
     output = subprocess.run(
         [
             *pinned(load.cpus),

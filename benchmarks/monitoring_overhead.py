@@ -230,17 +230,7 @@ def _measure(
         **CONFIGURATIONS[name],
         "APP_PREDICTION_LOG_DIR": str(log_dir),
     }
-    command = [
-        *harness.pinned(arguments.server_cpus),
-        str(python),
-        "-m",
-        package,
-        "serve",
-        "--host",
-        harness.HOST,
-        "--port",
-        str(port),
-    ]
+    command = harness.serve_command(python, package, port, arguments.server_cpus)
     base = f"http://{harness.HOST}:{port}"
     load = harness.Load(connections=arguments.connections, cpus=arguments.wrk_cpus)
     with harness.running(
