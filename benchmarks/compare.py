@@ -2,23 +2,25 @@
 
 Usage (from the generator's repository)::
 
-    uv run python benchmarks/compare.py [--project DIR] [--rounds 3] [--output FILE]
+    uv run python benchmarks/compare.py [--project DIR] [--onnx-project DIR] [--rounds 3]
 
-It renders a project (REST and batch serving, MLflow tracking, no orchestrator; reused when
-``--project`` names one that exists), runs ``make setup train`` in it, and measures:
+It renders two projects that differ only in ``inference_runtime`` (REST and batch serving, MLflow
+tracking, no orchestrator; each reused when ``--project`` / ``--onnx-project`` names one that
+exists), runs ``make setup train`` in each, and measures:
 
-- **REST**: the generated service (``python -m <package> serve``, one uvicorn worker) against
-  ``mlflow models serve`` (``--env-manager local``, one worker) on the same registered champion.
+- **REST**: the generated service (``python -m <package> serve``, one uvicorn worker) with the
+  scikit-learn runtime (``sklearn``) and with ONNX Runtime (``onnx``), against ``mlflow models
+  serve`` (``--env-manager local``, one worker) on the scikit-learn project's registered champion.
   wrk (one thread, on loopback) posts one row or 100 rows per request from 1, 8 and 32
-  connections; each configuration runs ``--duration`` seconds after a ``--warmup``. Both servers
+  connections; each configuration runs ``--duration`` seconds after a ``--warmup``. The servers
   run side by side for the whole section and the contenders alternate within each round, so a
   slow moment of the machine is shared. With two CPUs or more, the servers run on CPU 1 and wrk
-  on CPU 0 (``taskset``). Before measuring, both answer the same rows and must agree.
+  on CPU 0 (``taskset``). Before measuring, all answer the same rows and must agree.
   Figures: requests per second, p50 and p99 latency, failed requests, CPU time per request, and
   each server's resident memory (its whole process tree) after the load.
-- **Batch**: ``python -m <package> batch`` (chunked) against one whole-frame
-  ``mlflow.pyfunc`` predict of the same champion on the same ``--batch-rows`` rows (the bundled
-  data repeated), each a fresh process, alternating: wall time and peak resident memory.
+- **Batch**: ``python -m <package> batch`` (chunked) of both projects against one whole-frame
+  ``mlflow.pyfunc`` predict of the scikit-learn champion on the same ``--batch-rows`` rows (the
+  bundled data repeated), each a fresh process, alternating: wall time and peak resident memory.
 - **Render**: ``mlops-new new --no-input`` against cookiecutter-data-science's ``ccds
   --no-input`` (alternating; ccds needs its template from GitHub, or ``--ccds-template DIR``),
   and the time from ``mlops-new new`` to a green ``make setup test`` with a warm uv cache.
@@ -55,6 +57,8 @@ PROJECT_ANSWERS = {
     "orchestrator": "none",
     "experiment_tracking": "mlflow",
 }
+RUNTIMES = ("sklearn", "onnx")
+"""The generated contenders, by ``inference_runtime``: one project each, otherwise the same."""
 VERSIONED = ("mlflow", "fastapi", "uvicorn", "scikit-learn", "onnxruntime", "numpy", "pandas")
 CCDS_TEMPLATE = "https://github.com/drivendataorg/cookiecutter-data-science"
 
@@ -118,6 +122,7 @@ class Contender:
     """A server under test: how to start it and what to post to it."""
 
     name: str
+    cwd: Path
     command: list[str]
     env: dict[str, str]
     ready_url: str
@@ -132,16 +137,22 @@ def main() -> int:
     report["arguments"] = {key: str(value) for key, value in vars(arguments).items()}
     with tempfile.TemporaryDirectory(prefix="mlops-new-bench-") as scratch_dir:
         scratch = Path(scratch_dir)
-        project = prepare_project(arguments.project or scratch / "bench-project")
-        python = harness.project_python(project)
-        package = harness.package_name(project)
-        report["project"] = {"path": str(project), "answers": harness.answers_of(project)}
-        report["versions"] = harness.versions(python, VERSIONED)
-        print_versions(report["versions"])
+        projects: dict[str, Project] = {}
+        if {"rest", "batch"} & set(arguments.sections):
+            chosen = {"sklearn": arguments.project, "onnx": arguments.onnx_project}
+            for runtime in RUNTIMES:
+                path = chosen[runtime] or scratch / f"bench-{runtime}"
+                projects[runtime] = Project.at(prepare_project(path, runtime))
+            report["projects"] = {
+                runtime: {"path": str(project.path), "answers": harness.answers_of(project.path)}
+                for runtime, project in projects.items()
+            }
+            report["versions"] = harness.versions(projects["onnx"].python, VERSIONED)
+            print_versions(report["versions"])
         if "rest" in arguments.sections:
-            report["rest"] = rest_section(project, python, package, scratch, arguments)
+            report["rest"] = rest_section(projects, scratch, arguments)
         if "batch" in arguments.sections:
-            report["batch"] = batch_section(project, python, package, scratch, arguments)
+            report["batch"] = batch_section(projects, scratch, arguments)
         if "render" in arguments.sections:
             report["render"] = render_section(scratch, arguments)
         if "first-run" in arguments.sections:
@@ -154,7 +165,14 @@ def main() -> int:
 def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--project", type=Path, help="a generated project to reuse (rendered if missing)"
+        "--project",
+        type=Path,
+        help="the inference_runtime=sklearn project to reuse (rendered if missing)",
+    )
+    parser.add_argument(
+        "--onnx-project",
+        type=Path,
+        help="the inference_runtime=onnx project to reuse (rendered if missing)",
     )
     parser.add_argument("--rounds", type=int, default=3, help="rounds of every measurement")
     parser.add_argument("--duration", type=int, default=8, help="seconds of each wrk run")
@@ -184,19 +202,33 @@ def parse_arguments() -> argparse.Namespace:
     return arguments
 
 
-def prepare_project(project: Path) -> Path:
+@dataclass(frozen=True)
+class Project:
+    """A generated, trained project: where it is, its interpreter and its package."""
+
+    path: Path
+    python: Path
+    package: str
+
+    @classmethod
+    def at(cls, path: Path) -> Project:
+        return cls(path, harness.project_python(path), harness.package_name(path))
+
+
+def prepare_project(project: Path, runtime: str) -> Path:
     project = project.resolve()
+    answers = {**PROJECT_ANSWERS, "inference_runtime": runtime}
     if not project.exists():
         print(f"rendering {project} and training its model (make setup train)", flush=True)
-        harness.render_project(project, PROJECT_ANSWERS)
+        harness.render_project(project, answers)
         harness.make(project, "setup", "train")
-    answers = harness.answers_of(project)
-    if answers.get("experiment_tracking") != "mlflow" or answers.get("serving_mode") != (
-        "rest_and_batch"
-    ):
+    found = harness.answers_of(project)
+    wrong = {key: found.get(key) for key, value in answers.items() if found.get(key) != value}
+    if wrong:
         raise harness.BenchmarkError(
-            f"{project} must serve REST and batch with MLflow tracking (mlflow models serve needs "
-            "the registered model): render one with --set serving_mode=rest_and_batch"
+            f"{project} must be rendered with "
+            + " ".join(f"--set {key}={value}" for key, value in answers.items())
+            + f" (mlflow models serve needs the registered model); it has {wrong}"
         )
     if not (project / "models" / "champion").is_file():
         harness.make(project, "train")
@@ -211,20 +243,21 @@ def print_versions(found: dict[str, str]) -> None:
 
 
 def rest_section(
-    project: Path, python: Path, package: str, scratch: Path, arguments: argparse.Namespace
+    projects: dict[str, Project], scratch: Path, arguments: argparse.Namespace
 ) -> dict[str, Any]:
     harness.require_wrk()
+    reference = projects["sklearn"]
     sample = json.loads(
         subprocess.run(
-            [str(python), "-c", ROWS_PROGRAM.format(package=package), "100"],
-            cwd=project,
+            [str(reference.python), "-c", ROWS_PROGRAM.format(package=reference.package), "100"],
+            cwd=reference.path,
             check=True,
             capture_output=True,
             text=True,
         ).stdout
     )
     features, rows = sample["features"], sample["rows"]
-    contenders = rest_contenders(project, python, package, scratch, arguments)
+    contenders = rest_contenders(projects, scratch, arguments)
     runs: list[RestRun] = []
     memory: dict[str, dict[str, float]] = {}
     with contextlib.ExitStack() as stack:
@@ -232,7 +265,7 @@ def rest_section(
             contender.name: stack.enter_context(
                 harness.running(
                     contender.command,
-                    cwd=project,
+                    cwd=contender.cwd,
                     env=contender.env,
                     ready_url=contender.ready_url,
                 )
@@ -290,35 +323,47 @@ def rest_section(
 
 
 def rest_contenders(
-    project: Path, python: Path, package: str, scratch: Path, arguments: argparse.Namespace
+    projects: dict[str, Project], scratch: Path, arguments: argparse.Namespace
 ) -> list[Contender]:
+    """The generated service of each runtime, then `mlflow models serve` (the baseline, last)."""
     base_env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    contenders = []
+    for runtime, project in projects.items():
+        port = harness.free_port()
+        contenders.append(
+            Contender(
+                name=runtime,
+                cwd=project.path,
+                command=harness.serve_command(
+                    project.python, project.package, port, arguments.server_cpus
+                ),
+                # The project's defaults (feature metrics, every request logged), the log aside.
+                env={**base_env, "APP_PREDICTION_LOG_DIR": str(scratch / f"log-{runtime}")},
+                ready_url=f"http://{harness.HOST}:{port}/ready",
+                predict_url=f"http://{harness.HOST}:{port}/predict",
+                body=lambda features, rows: (
+                    dict(zip(features, rows[0], strict=True))
+                    if len(rows) == 1
+                    else [dict(zip(features, row, strict=True)) for row in rows]
+                ),
+            )
+        )
+    reference = projects["sklearn"]
+    python, package = reference.python, reference.package
     # The project's bin/ first: `mlflow models serve` starts `uvicorn` from PATH.
-    base_env["PATH"] = f"{python.parent}{os.pathsep}{base_env.get('PATH', '')}"
-    generated_port, mlflow_port = harness.free_port(), harness.free_port()
-    generated = Contender(
-        name="generated",
-        command=harness.serve_command(python, package, generated_port, arguments.server_cpus),
-        # The project's defaults (feature metrics, every request logged), the log kept aside.
-        env={**base_env, "APP_PREDICTION_LOG_DIR": str(scratch / "prediction-log")},
-        ready_url=f"http://{harness.HOST}:{generated_port}/ready",
-        predict_url=f"http://{harness.HOST}:{generated_port}/predict",
-        body=lambda features, rows: (
-            dict(zip(features, rows[0], strict=True))
-            if len(rows) == 1
-            else [dict(zip(features, row, strict=True)) for row in rows]
-        ),
-    )
-    tracking = tracking_uri(project, python, package)
+    mlflow_env = {**base_env, "PATH": f"{python.parent}{os.pathsep}{base_env.get('PATH', '')}"}
+    mlflow_port = harness.free_port()
+    tracking = tracking_uri(reference.path, python, package)
     mlflow = Contender(
         name="mlflow",
+        cwd=reference.path,
         command=[
             *harness.pinned(arguments.server_cpus),
             str(python.parent / "mlflow"),
             "models",
             "serve",
             "--model-uri",
-            f"models:/{model_name(project, python, package)}@champion",
+            f"models:/{model_name(reference.path, python, package)}@champion",
             "--env-manager",
             "local",
             "--host",
@@ -328,12 +373,12 @@ def rest_contenders(
             "--workers",
             "1",
         ],
-        env={**base_env, "MLFLOW_TRACKING_URI": tracking},
+        env={**mlflow_env, "MLFLOW_TRACKING_URI": tracking},
         ready_url=f"http://{harness.HOST}:{mlflow_port}/ping",
         predict_url=f"http://{harness.HOST}:{mlflow_port}/invocations",
         body=lambda features, rows: {"dataframe_split": {"columns": features, "data": rows}},
     )
-    return [generated, mlflow]
+    return [*contenders, mlflow]
 
 
 def _setting(project: Path, python: Path, package: str, expression: str) -> str:
@@ -455,7 +500,8 @@ def print_rest(
     header = f"{'conn':>5}{'rows':>5}"
     for name in names:
         header += f"{name + ' req/s':>18}{'p50 ms':>8}{'p99 ms':>8}"
-    print(header + f"{'ratio':>8}")
+    generated = names[:-1]
+    print(header + "".join(f"{name + ' x':>10}" for name in generated))
     for entry in summary:
         line = f"{entry['connections']:>5}{entry['rows']:>5}"
         for name in names:
@@ -464,7 +510,7 @@ def print_rest(
                 f"{figures['requests_per_second']:>18.0f}{figures['p50_ms']:>8.2f}"
                 f"{figures['p99_ms']:>8.2f}"
             )
-        line += f"{entry[names[0]]['speedup']:>7.1f}x"
+        line += "".join(f"{entry[name]['speedup']:>9.1f}x" for name in generated)
         print(line)
     for name, figures in memory.items():
         print(
@@ -477,37 +523,56 @@ def print_rest(
 
 
 def batch_section(
-    project: Path, python: Path, package: str, scratch: Path, arguments: argparse.Namespace
+    projects: dict[str, Project], scratch: Path, arguments: argparse.Namespace
 ) -> dict[str, Any]:
+    reference = projects["sklearn"]
     source = scratch / "batch-input.parquet"
     subprocess.run(
         [
-            str(python),
+            str(reference.python),
             "-c",
-            BATCH_INPUT_PROGRAM.format(package=package),
+            BATCH_INPUT_PROGRAM.format(package=reference.package),
             str(source),
             str(arguments.batch_rows),
         ],
-        cwd=project,
+        cwd=reference.path,
         check=True,
     )
     env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
-    env["MLFLOW_TRACKING_URI"] = tracking_uri(project, python, package)
-    commands = {
-        "generated": [str(python), "-m", package, "batch", str(source), str(scratch / "out-g.pq")],
-        "pyfunc": [
-            str(python),
-            "-c",
-            PYFUNC_PROGRAM.format(package=package),
-            str(source),
-            str(scratch / "out-p.pq"),
-        ],
+    outputs = {name: scratch / f"out-{name}.parquet" for name in [*projects, "pyfunc"]}
+    commands: dict[str, tuple[Path, list[str]]] = {
+        runtime: (
+            project.path,
+            [
+                str(project.python),
+                "-m",
+                project.package,
+                "batch",
+                str(source),
+                str(outputs[runtime]),
+            ],
+        )
+        for runtime, project in projects.items()
     }
+    commands["pyfunc"] = (
+        reference.path,
+        [
+            str(reference.python),
+            "-c",
+            PYFUNC_PROGRAM.format(package=reference.package),
+            str(source),
+            str(outputs["pyfunc"]),
+        ],
+    )
+    tracking = tracking_uri(reference.path, reference.python, reference.package)
     runs: list[dict[str, Any]] = []
     for round_number in range(1, arguments.rounds + 1):
         order = list(commands) if round_number % 2 else list(commands)[::-1]
         for name in order:
-            finished = harness.run_measured(commands[name], cwd=project, env=env)
+            cwd, command = commands[name]
+            finished = harness.run_measured(
+                command, cwd=cwd, env={**env, "MLFLOW_TRACKING_URI": tracking}
+            )
             runs.append(
                 {
                     "contender": name,
@@ -521,7 +586,8 @@ def batch_section(
                 f"peak {finished.peak_rss_mib:7.0f} MiB",
                 flush=True,
             )
-    same = same_predictions(python, project, scratch / "out-g.pq", scratch / "out-p.pq")
+    for runtime in projects:
+        same_predictions(reference.python, reference.path, outputs[runtime], outputs["pyfunc"])
     summary = {
         name: {
             "seconds": harness.median([r["seconds"] for r in runs if r["contender"] == name]),
@@ -531,21 +597,29 @@ def batch_section(
         }
         for name in commands
     }
-    speedup = summary["pyfunc"]["seconds"] / summary["generated"]["seconds"]
-    memory = summary["generated"]["peak_rss_mib"] / summary["pyfunc"]["peak_rss_mib"]
+    baseline = summary["pyfunc"]
+    ratios = {
+        runtime: {
+            "speedup": baseline["seconds"] / summary[runtime]["seconds"],
+            "memory_ratio": summary[runtime]["peak_rss_mib"] / baseline["peak_rss_mib"],
+        }
+        for runtime in projects
+    }
     print(
-        f"\nBatch, {arguments.batch_rows:,} rows, median of {arguments.rounds}: generated "
-        f"{summary['generated']['seconds']:.2f} s / {summary['generated']['peak_rss_mib']:.0f} MiB,"
-        f" pyfunc whole frame {summary['pyfunc']['seconds']:.2f} s / "
-        f"{summary['pyfunc']['peak_rss_mib']:.0f} MiB: {speedup:.1f}x faster, {memory:.2f} of "
-        "the memory"
+        f"\nBatch, {arguments.batch_rows:,} rows, median of {arguments.rounds}: pyfunc whole "
+        f"frame {baseline['seconds']:.2f} s / {baseline['peak_rss_mib']:.0f} MiB"
     )
+    for runtime, ratio in ratios.items():
+        print(
+            f"  generated ({runtime}): {summary[runtime]['seconds']:.2f} s / "
+            f"{summary[runtime]['peak_rss_mib']:.0f} MiB: {ratio['speedup']:.1f}x faster, "
+            f"{ratio['memory_ratio']:.2f} of the memory"
+        )
     return {
         "rows": arguments.batch_rows,
-        "same_predictions": same,
+        "same_predictions": True,
         "summary": summary,
-        "speedup": speedup,
-        "memory_ratio": memory,
+        "ratios": ratios,
         "runs": runs,
     }
 

@@ -44,6 +44,8 @@ ALWAYS = {
     "tests/test_quality_gate.py",
     "tests/test_registry.py",
     "tests/test_reproducibility.py",
+    # Each inference_runtime has its own runtime module and tests, under the same names.
+    "tests/test_runtime.py",
     "tests/test_schema.py",
     "tests/test_serving_image.py",
     "tests/test_settings.py",
@@ -72,6 +74,7 @@ PACKAGE = {
     "config.py",
     "console.py",
     "inference.py",
+    "runtime.py",
     "pipeline.py",
     "pipelines/__init__.py",
     "pipelines/steps.py",

@@ -137,16 +137,21 @@ def test_rest_ratios_compare_medians_of_the_same_configuration() -> None:
         return compare.RestRun(contender, 8, 1, round_number, rps, 1.0, 2.0, 100, 0, 50.0)
 
     runs = [
-        run("generated", 1000, 1),
-        run("generated", 1200, 2),
-        run("generated", 5000, 3),
+        run("sklearn", 1000, 1),
+        run("sklearn", 1200, 2),
+        run("sklearn", 5000, 3),
+        run("onnx", 2400, 1),
+        run("onnx", 3000, 2),
+        run("onnx", 2000, 3),
         run("mlflow", 200, 1),
         run("mlflow", 240, 2),
         run("mlflow", 100, 3),
     ]
 
-    (entry,) = compare.summarise_rest(runs, ["generated", "mlflow"])
+    (entry,) = compare.summarise_rest(runs, ["sklearn", "onnx", "mlflow"])
 
-    assert entry["generated"]["requests_per_second"] == 1200
+    assert entry["sklearn"]["requests_per_second"] == 1200
     assert entry["mlflow"]["requests_per_second"] == 200
-    assert entry["generated"]["speedup"] == pytest.approx(6.0)
+    assert entry["sklearn"]["speedup"] == pytest.approx(6.0)
+    assert entry["onnx"]["speedup"] == pytest.approx(12.0)
+    assert "speedup" not in entry["mlflow"]

@@ -31,6 +31,7 @@ PUBLIC_KEYS = (
     "latency_slo_ms",
     "experiment_tracking",
     "serving_mode",
+    "inference_runtime",
     "orchestrator",
     "deploy_target",
     "ci_provider",
@@ -169,8 +170,8 @@ def test_matrix_is_exactly_the_valid_product(questionnaire: Questionnaire) -> No
     got = list(matrix.combinations(questionnaire))
     assert sorted(map(repr, got)) == sorted(map(repr, expected))
     # 648 answers sets before orchestrators; x4 orchestrators; x2 deploy targets except Kubeflow
-    # (Kubernetes only: x7/4); x3 CI providers (github, gitlab, none: x3/2).
-    assert len(got) == 6804
+    # (Kubernetes only: x7/4); x3 CI providers (github, gitlab, none: x3/2); x2 inference runtimes.
+    assert len(got) == 13608
 
 
 def test_covering_set_covers_every_value_and_every_interacting_pair(
@@ -187,6 +188,7 @@ def test_covering_set_covers_every_value_and_every_interacting_pair(
         ("orchestrator", "serving_mode"),
         ("orchestrator", "deploy_target"),
         ("serving_mode", "deploy_target"),
+        ("inference_runtime", "serving_mode"),
     )
     for a, b in questionnaire.interacting:
         valid = {(c[a], c[b]) for c in every}

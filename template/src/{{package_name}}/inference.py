@@ -3,8 +3,9 @@
 Models are read from the local model store under ``settings.models_dir``: the champion, and for
 the REST service the challenger. Without MLflow that store is the registry itself; with MLflow,
 promotion (and ``challenger set``) exports the model into it. Either way, serving starts without
-importing MLflow (about two seconds) or reaching a tracking server, and a request costs a
-scikit-learn call on an array, nothing more.
+importing MLflow (about two seconds) or reaching a tracking server, and a request costs one
+call of the inference runtime on an array, nothing more: the fitted scikit-learn pipeline, or
+with ONNX Runtime the model exported at training (see ``runtime``).
 
 A model's reference data (its training rows, see ``registry.local.REFERENCE_FILE``) is summarised
 at load time: the range of each feature, against which the service counts inputs it has never
@@ -15,16 +16,16 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import sklearn
-from sklearn.pipeline import Pipeline
 
 from .registry.base import CHALLENGER_ALIAS, CHAMPION_ALIAS, ModelNotFoundError, ModelRecord
 from .registry.local import LocalModelStore
+from .runtime import RUNTIME, load_predictor
 from .settings import Settings
 from .tasks import FEATURES, PROBLEM_TYPE, predict_columns
 
@@ -42,6 +43,17 @@ _HOW_TO_SET: Final[Mapping[str, str]] = {
     CHAMPION_ALIAS: "train one first (make train)",
     CHALLENGER_ALIAS: "set one first (challenger set VERSION)",
 }
+
+
+class Predictor(Protocol):
+    """What serving calls a model through: a scikit-learn pipeline or an ONNX Runtime session.
+
+    Classifiers also have ``predict_proba``; ``tasks.predict_columns`` calls what its task needs.
+    """
+
+    def predict(self, x: npt.NDArray[np.float64]) -> npt.NDArray[Any]:
+        """The prediction for each row of ``x``."""
+        ...
 
 
 class ModelUnavailableError(RuntimeError):
@@ -86,11 +98,12 @@ def read_reference_profile(path: Path) -> ReferenceProfile | None:
 
 @dataclass(frozen=True)
 class ServingModel:
-    """A loaded champion: the fitted pipeline, its registry record and the name it serves under."""
+    """A loaded model: its predictor, its registry record and the name it serves under."""
 
     name: str
     record: ModelRecord
-    estimator: Pipeline
+    estimator: Predictor
+    """The inference runtime's predictor of this version (``runtime.load_predictor``)."""
     reference: ReferenceProfile | None = None
     """The summary of the model's reference data, when the version has some."""
 
@@ -98,6 +111,11 @@ class ServingModel:
     def version(self) -> str:
         """Registry version of the model."""
         return self.record.version
+
+    @property
+    def runtime(self) -> str:
+        """What runs the model: ``sklearn`` or ``onnx`` (the project's ``inference_runtime``)."""
+        return RUNTIME
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -175,13 +193,13 @@ def load_model(settings: Settings, alias: str) -> ServingModel:
             "serves: retrain it (make train)"
         )
     try:
-        estimator = store.load(record.version)
+        estimator = load_predictor(store, record.version)
     except (ModelNotFoundError, OSError, ValueError, EOFError) as error:
         raise ModelUnavailableError(
             f"cannot load {alias} version {record.version}: {error}"
         ) from None
     reference = read_reference_profile(store.reference_path(record.version))
-    logger.info("loaded %s %s version %s", alias, settings.model_name, record.version)
+    logger.info("loaded %s %s version %s (%s)", alias, settings.model_name, record.version, RUNTIME)
     return ServingModel(
         name=settings.model_name, record=record, estimator=estimator, reference=reference
     )

@@ -182,6 +182,7 @@ def make_candidate(
         plots=evaluation.plots,
         feature_importance=evaluation.feature_importance,
         reference=evaluation.reference,
+        artifacts=evaluation.artifacts,
     )
 
 

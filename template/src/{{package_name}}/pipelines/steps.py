@@ -17,7 +17,8 @@ A run directory holds::
     validated.parquet  the rows that passed the schema
     features.joblib    training and held-out arrays
     model.joblib       the fitted pipeline
-    evaluation/        evaluation.json, the plots and reference.parquet (drift's reference)
+    evaluation/        evaluation.json, the plots, reference.parquet (drift's reference) and
+                       the inference runtime's files (model.onnx with ONNX Runtime)
 """
 
 import json
@@ -257,4 +258,5 @@ def _load_evaluation(directory: Path) -> Evaluation:
             name: float(value) for name, value in summary["feature_importance"].items()
         },
         reference=directory / REFERENCE_FILE,
+        artifacts={name: directory / name for name in summary.get("artifacts", [])},
     )

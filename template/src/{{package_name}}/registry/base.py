@@ -51,6 +51,9 @@ class ModelCandidate:
     feature_importance: Mapping[str, float] = field(default_factory=dict)
     reference: Path | None = None
     """``reference.parquet``: the training rows and predictions that drift is measured against."""
+    artifacts: Mapping[str, Path] = field(default_factory=dict)
+    """Files the inference runtime serves from, stored beside the model under these names
+    (``model.onnx`` when the project serves with ONNX Runtime)."""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ Layout under the root (``models/`` by default)::
         feature_importance.json
         plots/*.png         evaluation plots
         reference.parquet   training rows and predictions: drift detection's reference data
+        model.onnx          the exported model and onnx_check.json, its agreement check, when the
+                            project serves with ONNX Runtime (see ``runtime``)
 
 Without MLflow this is the project's registry. With MLflow it is the cache of the promoted
 champion: serving and batch scoring read it, so they start without reaching the tracking server,
@@ -209,6 +211,8 @@ class LocalModelStore:
                 shutil.copyfile(path, plots / f"{name}{path.suffix}")
             if candidate.reference is not None:
                 shutil.copyfile(candidate.reference, staging / REFERENCE_FILE)
+            for name, path in candidate.artifacts.items():
+                shutil.copyfile(path, staging / name)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise

@@ -18,6 +18,7 @@ from sklearn.pipeline import Pipeline
 from ..data.ingest import write_parquet_atomically
 from ..features.build import DatasetSplit
 from ..registry.local import REFERENCE_FILE
+from ..runtime import RUNTIME, export
 from ..tasks import SKLEARN_SCORERS, TARGET, compute_metrics, plot_diagnostics, predict_columns
 
 
@@ -31,6 +32,9 @@ class Evaluation:
     """How much the primary metric worsens when a feature is shuffled, largest first."""
     reference: Path
     """``reference.parquet``: the training rows, their target and the model's predictions."""
+    artifacts: dict[str, Path]
+    """Files the inference runtime serves from besides the pipeline (``runtime.export``), by name:
+    none for scikit-learn; for ONNX Runtime the exported model and the record of its check."""
 
 
 def evaluate_model(
@@ -43,9 +47,14 @@ def evaluate_model(
     permutation_repeats: int = 10,
     top_features: int = 15,
 ) -> Evaluation:
-    """Score ``model`` on held-out rows; write its plots and a JSON summary to ``out_dir``."""
+    """Score ``model`` on held-out rows; write its plots and a JSON summary to ``out_dir``.
+
+    The inference runtime's export happens here too, checked on the same held-out rows: a model
+    whose export fails or disagrees with scikit-learn stops the run before it is registered.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     metrics = compute_metrics(split.y_test, model, split.x_test)
+    artifacts = export(model, split.x_test, out_dir)
     importance = permutation_importances(
         model, split, primary_metric=primary_metric, seed=seed, repeats=permutation_repeats
     )
@@ -53,12 +62,21 @@ def evaluate_model(
     plots["feature_importance"] = plot_feature_importance(
         importance, out_dir / "feature_importance.png", metric=primary_metric, top=top_features
     )
-    summary = {"metrics": metrics, "feature_importance": importance}
+    summary = {
+        "metrics": metrics,
+        "feature_importance": importance,
+        "runtime": RUNTIME,
+        "artifacts": sorted(artifacts),
+    }
     (out_dir / "evaluation.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     reference = out_dir / REFERENCE_FILE
     write_parquet_atomically(reference_frame(model, split), reference)
     return Evaluation(
-        metrics=metrics, plots=plots, feature_importance=importance, reference=reference
+        metrics=metrics,
+        plots=plots,
+        feature_importance=importance,
+        reference=reference,
+        artifacts=artifacts,
     )
 
 

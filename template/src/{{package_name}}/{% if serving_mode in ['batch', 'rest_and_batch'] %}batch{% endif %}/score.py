@@ -25,7 +25,6 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..data.schema import DataValidationError, validate_features
 from ..inference import ServingModel, load_champion
 from ..settings import Settings
 from ..tasks import ALLOWED_VALUES, VALUE_RANGES
@@ -45,6 +44,8 @@ class BatchSummary:
     chunks: int
     seconds: float
     model_version: str
+    runtime: str
+    """What ran the model: ``sklearn`` or ``onnx``."""
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as JSON-ready data."""
@@ -111,6 +112,7 @@ def score_file(
         chunks=chunks,
         seconds=round(time.perf_counter() - started, 3),
         model_version=serving_model.version,
+        runtime=serving_model.runtime,
     )
 
 
@@ -224,6 +226,9 @@ def _checked_matrix(
 
 def _explain(chunk: pa.RecordBatch | pa.Table, features: Sequence[str]) -> str:
     """Say which columns and values of a failing chunk break the schema, and how."""
+    # Imported on failure only: pandera costs a fifth of a second of every run's start-up.
+    from ..data.schema import DataValidationError, validate_features
+
     # Without the schema metadata, pandas builds a plain index for the chunk instead of trying
     # to restore the whole file's index from metadata written by pandas.
     frame = chunk.select(list(features)).replace_schema_metadata(None).to_pandas()

@@ -261,6 +261,7 @@ def create_app(
             features=list(model.features),
             metrics=dict(model.metrics),
             trained_at=model.trained_at,
+            runtime=model.runtime,
         )
 
     @app.get("/metrics", summary="Prometheus metrics", include_in_schema=False)

@@ -94,6 +94,7 @@ class ModelInfo(BaseModel):
     features: list[str]
     metrics: dict[str, float]
     trained_at: str | None = None
+    runtime: str = Field(description="What runs the model: sklearn or onnx.")
 
 
 _LIST_START = re.compile(rb"[ \t\r\n]*\[")
