@@ -155,3 +155,10 @@ def test_rest_ratios_compare_medians_of_the_same_configuration() -> None:
     assert entry["sklearn"]["speedup"] == pytest.approx(6.0)
     assert entry["onnx"]["speedup"] == pytest.approx(12.0)
     assert "speedup" not in entry["mlflow"]
+
+
+def test_work_seconds_come_from_the_last_summary_line() -> None:
+    output = 'warning: something\n{"seconds": 9.5}\nlog line\n{"rows": 3, "seconds": 1.25}\n'
+    assert compare.work_seconds(output) == 1.25
+    with pytest.raises(harness.BenchmarkError, match="no JSON line"):
+        compare.work_seconds("no summary here\n")
