@@ -19,6 +19,9 @@ from tests.fast_render import (
     cached_render_context,
     cached_template_config,
     compiled_code_cache,
+    link_free_destination,
+    memoised_paths,
+    memoised_rendering,
     scratch_directory,
     shared_template_snapshot,
     without_git_index_sync,
@@ -47,10 +50,13 @@ RECORDED: collections.Counter[str] = collections.Counter()
 def fast_render() -> Iterator[None]:
     with contextlib.ExitStack() as stack:
         stack.enter_context(compiled_code_cache())
+        stack.enter_context(memoised_rendering())  # inside the code cache: see its docstring
         stack.enter_context(without_git_index_sync())
         stack.enter_context(cached_template_config())
         stack.enter_context(cached_render_context())
         stack.enter_context(shared_template_snapshot())
+        stack.enter_context(memoised_paths())
+        stack.enter_context(link_free_destination())
         yield
     # A parallel run interleaves other modules' tests (tests/conftest.py), so this module's
     # fixture can end several times per worker: each end records what is new since the last.
@@ -100,6 +106,11 @@ def test_combination_renders_and_passes_static_checks(combo: dict[str, Any], scr
     if answers["orchestrator"] != "none":
         assert orchestrator_package[answers["orchestrator"]] in training
     assert ("fastapi" in dependencies) == (answers["serving_mode"] != "batch")
+    onnx = answers["inference_runtime"] == "onnx"
+    assert ("onnxruntime" in dependencies) == onnx
+    assert ("skl2onnx" in training) == onnx
+    runtime = (project / "src" / answers["package_name"] / "runtime.py").read_text()
+    assert f'RUNTIME: Final = "{answers["inference_runtime"]}"' in runtime
     settings = (project / "src" / answers["package_name"] / "settings.py").read_text()
     assert f'"{answers["primary_metric"]}"' in settings
     assert repr(answers["metric_threshold"]) in settings
