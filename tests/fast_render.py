@@ -2,13 +2,13 @@
 
 Reuse compiled Jinja code across renders: copier builds a fresh Jinja environment for every
 render and compiles every template, path part and templated default again: about two thirds of
-a render's time. The generated Python code of a
-template depends only on its source and on the environment's syntax settings, never on the data
-it is rendered with, so caching it per (settings, source) changes no output. Reuse rendered text
-and rendered paths too, where they provably depend only on values that did not change, and skip
-work on files that nobody changes or that cannot be symbolic links (git probes, reads, path
-resolution). Test-only: the product renders one project at a time and keeps copier untouched;
-`test_fast_render_changes_nothing` proves that the shortcuts together leave every byte as it was.
+a render's time. The generated Python code of a template depends only on its source and on the
+environment's settings, never on the data it is rendered with, so caching it per (settings,
+source) changes no output. Reuse rendered texts and paths too, where they provably depend only on
+values that did not change, and skip work on files that nobody changes or that cannot be symbolic
+links (git probes, reads, path resolution). Test-only: the product renders one project at a time
+and keeps copier untouched; `test_fast_render_changes_nothing` proves that the shortcuts together
+leave every byte as it was.
 """
 
 from __future__ import annotations
@@ -116,7 +116,10 @@ def _replay_preprocess(env: jinja2.Environment, source: str, name: str | None = 
 
 @contextlib.contextmanager
 def compiled_code_cache() -> Iterator[dict[tuple[Any, ...], Any]]:
-    """Within the block, `Environment.compile` returns cached code for a source it compiled."""
+    """Within the block, `Environment.compile` returns cached code for a source it compiled.
+
+    For a source it compiled before, it runs the extensions' `preprocess` hooks, as compiling does.
+    """
     original: Any = jinja2.Environment.compile
     cache: dict[tuple[Any, ...], Any] = {}
 
@@ -183,9 +186,9 @@ def _mutates(attribute: str) -> bool:
 def _read_names(env: jinja2.Environment, source: str) -> tuple[str, ...] | None:
     """The names a template reads from its context, if its output depends on their values only.
 
-    None where it may depend on more or change what it reads: other templates, extension code, a
-    filter or test that is not a pure function, a call of anything but a method or one of the
-    template's own macros, a method that changes a list or dict. Or where it does not compile:
+    None where it may depend on more or change what it reads: other templates, extension code,
+    `self`, a filter or test that is not a pure function, a call of anything but a method or one of
+    the template's own macros, a method that changes a list or dict. Or where it does not compile:
     rendering it raises as before.
     """
     try:
@@ -213,6 +216,8 @@ def _read_names(env: jinja2.Environment, source: str) -> tuple[str, ...] | None:
             return None
     # Every name loaded, even one the template sets itself: more names only make the key longer.
     loaded = {name.name for name in ast.find_all(nodes.Name) if name.ctx == "load"}
+    if "self" in loaded:  # the template itself: it shows its file's name
+        return None
     return tuple(sorted(undeclared | loaded))
 
 
@@ -319,13 +324,11 @@ class _MemoisedTemplate:
         source: str,
         names: tuple[str, ...],
     ) -> None:
-        self._texts, self._build, self._env, self._source, self._names = (
-            texts,
-            build,
-            env,
-            source,
-            names,
-        )
+        self._texts = texts
+        self._build = build
+        self._env = env
+        self._source = source
+        self._names = names
 
     @functools.cached_property
     def template(self) -> jinja2.Template:
@@ -478,7 +481,9 @@ def cached_render_context() -> Iterator[None]:
     answers to remember recomputed) for each path part and each file: a few hundred times per
     render, a quarter of its time. The answers are final by then, so one context per render serves
     every file. Each caller still gets its own copy of the context and of `_copier_conf`, which
-    copier changes in place when it renders the answers file's name.
+    copier changes in place when it renders the answers file's name. A part rendered again runs
+    the extensions' `preprocess` hooks, as compiling it again would; one with a `{% yield %}` tag
+    is rendered again.
     """
     worker: Any = importlib.import_module("copier._main").Worker
     get_yield_context: Any = importlib.import_module("copier._jinja_ext").get_yield_context
@@ -528,7 +533,11 @@ def cached_render_context() -> Iterator[None]:
     def answers_relpath(self: Any) -> Any:
         if id(self) not in contexts:
             return original_answers_relpath.fget(self)
-        if id(self) not in relpaths:
+        if id(self) in relpaths:  # as compiling the name's template again would
+            _replay_preprocess(
+                self.jinja_env, str(self.answers_file or self.template.answers_relpath)
+            )
+        else:
             relpaths[id(self)] = original_answers_relpath.fget(self)
         return relpaths[id(self)]
 
@@ -627,7 +636,7 @@ def shared_template_snapshot() -> Iterator[collections.Counter[str]]:
 def memoised_paths() -> Iterator[collections.Counter[str]]:
     """Within the block, a template path renders to the paths it rendered to before, if it can.
 
-    Copier renders each of the template's paths (about 500 a render) part by part, probing the
+    Copier renders each of the template's paths (hundreds a render) part by part, probing the
     template for a sibling with or without the templates suffix on the way: a fifth of a render.
     What it yields is a function of the path, of the text of each part (a function of the values
     the part reads: see `memoised_rendering`), of the answers file's name, of the templates suffix

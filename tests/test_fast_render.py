@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,21 +68,32 @@ def test_cases_differ_as_intended() -> None:
         assert len(differing) == 1, (first, second, differing)
 
 
+# In the order of the render matrix's fixture.
+SHORTCUTS = [
+    compiled_code_cache,
+    memoised_rendering,
+    without_git_index_sync,
+    cached_template_config,
+    cached_render_context,
+    shared_template_snapshot,
+    memoised_paths,
+    link_free_destination,
+]
+
+
+@contextlib.contextmanager
+def all_shortcuts() -> Iterator[dict[str, Any]]:
+    """Every shortcut, and what each yields (how often it answered from what it kept), by name."""
+    with contextlib.ExitStack() as stack:
+        yield {shortcut.__name__: stack.enter_context(shortcut()) for shortcut in SHORTCUTS}
+
+
 def test_fast_render_changes_nothing(tmp_path: Path) -> None:
     plain = [
         _contents(render.render(QUESTIONNAIRE.resolve(c).answers, tmp_path / f"plain{i}"))
         for i, c in enumerate(CASES)
     ]
-    with (
-        compiled_code_cache() as cache,
-        memoised_rendering() as texts,
-        without_git_index_sync(),
-        cached_template_config(),
-        cached_render_context(),
-        shared_template_snapshot() as snapshot,
-        memoised_paths() as paths,
-        link_free_destination() as links,
-    ):
+    with all_shortcuts() as used:
         fast = [
             _contents(render.render(QUESTIONNAIRE.resolve(c).answers, tmp_path / f"fast{i}"))
             for i, c in enumerate(CASES)
@@ -90,13 +103,45 @@ def test_fast_render_changes_nothing(tmp_path: Path) -> None:
         for name, kept in slow_project.items():
             assert fast_project[name] == kept, (i, name)
     # Each shortcut answered from what it kept (so the comparison above tested it).
-    assert cache, "the compiled code cache was not used"
-    assert texts["rendered text"] > 0
-    assert paths["rendered path"] > 0
-    assert snapshot["template file"] > 0
-    assert snapshot["git probe"] == len(CASES) - 1
-    assert links["resolved"] > 0
-    assert links["no link"] > 0
+    assert used["compiled_code_cache"], "the compiled code cache was not used"
+    assert used["memoised_rendering"]["rendered text"] > 0
+    assert used["memoised_paths"]["rendered path"] > 0
+    assert used["shared_template_snapshot"]["template file"] > 0
+    assert used["shared_template_snapshot"]["git probe"] == len(CASES) - 1
+    assert used["link_free_destination"]["resolved"] > 0
+    assert used["link_free_destination"]["no link"] > 0
+
+
+def test_fast_render_keeps_yield_tags_working(tmp_path: Path) -> None:
+    """Copier's `{% yield %}` path tag keeps state in the Jinja environment, which compiling a
+    template resets: the shortcuts that skip compiling still reset it (`_replay_preprocess`)."""
+    template = tmp_path / "template"
+    files = {
+        "copier.yml": "_subdirectory: template\nitems: {type: yaml, default: [a, b]}\nname: p\n",
+        "template/{{ _copier_conf.answers_file }}.jinja": "{{ _copier_answers | to_nice_yaml }}",
+        "template/{% yield i from items %}{{ i }}{% endyield %}/f.txt.jinja": "{{ i }} {{ name }}",
+        "template/sub/{% yield i from items %}{{ i }}{% endyield %}.txt.jinja": "{{ name }}",
+        "template/sub/{{ name }}.txt.jinja": "{{ name }}",
+    }
+    for name, text in files.items():
+        (template / name).parent.mkdir(parents=True, exist_ok=True)
+        (template / name).write_text(text)
+    cases: list[dict[str, Any]] = [
+        {"items": ["a", "b"]},
+        {"items": ["a", "b", "c"]},
+        {"items": ["x"], "name": "q"},
+    ]
+    plain = [
+        _contents(render.render(c, tmp_path / f"plain{i}", template=template))
+        for i, c in enumerate(cases)
+    ]
+    with all_shortcuts():
+        fast = [
+            _contents(render.render(c, tmp_path / f"fast{i}", template=template))
+            for i, c in enumerate(cases)
+        ]
+    assert fast == plain
+    assert "sub/c.txt" in plain[1]
 
 
 # As copier's: with jinja2-ansible-filters.
@@ -116,6 +161,7 @@ ENV = SandboxedEnvironment(extensions=["jinja2_ansible_filters.AnsibleCoreFilter
         ("{{ xs | map('upper') | join }}", None),  # calls a filter named at run time
         ("{{ xs.append(1) }}", None),  # changes a value other templates read
         ("{{ xs['pop']() }}", None),
+        ("{{ self }}", None),  # shows the template's name
         ("{% if %}", None),  # does not compile: rendering raises as it would
         ("{{ a | no_such_filter }}", None),
     ],
