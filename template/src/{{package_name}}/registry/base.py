@@ -6,12 +6,16 @@ time is the *champion*, the model that serving and batch scoring use. Another ma
 *challenger*, which the REST service tries on a share of the traffic or in shadow beside it.
 """
 
+from __future__ import annotations
+
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from sklearn.pipeline import Pipeline
+if TYPE_CHECKING:
+    # Only named in annotations: serving with ONNX Runtime never imports scikit-learn.
+    from sklearn.pipeline import Pipeline
 
 CHAMPION_ALIAS: Final = "champion"
 """Name of the pointer to the served version (an MLflow alias, a file in the local store)."""
@@ -86,7 +90,7 @@ class ModelRecord:
     @classmethod
     def from_metadata(
         cls, metadata: Mapping[str, Any], *, metrics: Mapping[str, float], source: str
-    ) -> "ModelRecord":
+    ) -> ModelRecord:
         """Rebuild a record from ``to_metadata`` output, its metrics and where it lives."""
         dataset = metadata.get("dataset")
         return cls(

@@ -23,15 +23,14 @@ Every write is atomic: a version directory is filled under a temporary name and 
 place, and the ``champion`` file is replaced by a rename. A reader never sees half a version.
 """
 
+from __future__ import annotations
+
 import json
 import shutil
 import tempfile
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import joblib
-from sklearn.pipeline import Pipeline
 
 from .base import (
     CHALLENGER_ALIAS,
@@ -43,6 +42,8 @@ from .base import (
 from .provenance import current_git_sha, utc_now
 
 if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+
     from ..settings import Settings
 
 MODEL_FILE = "model.joblib"
@@ -62,7 +63,7 @@ class LocalModelStore:
         self.root = root
 
     @classmethod
-    def from_settings(cls, settings: "Settings") -> "LocalModelStore":
+    def from_settings(cls, settings: Settings) -> LocalModelStore:
         """The store under ``settings.models_dir``."""
         return cls(settings.models_dir)
 
@@ -128,6 +129,9 @@ class LocalModelStore:
         path = self.version_dir(version) / MODEL_FILE
         if not path.is_file():
             raise ModelNotFoundError(f"model version {version} has no {MODEL_FILE} in {self.root}")
+        # joblib (half a second to import) is only needed by the scikit-learn runtime and training.
+        import joblib
+
         return joblib.load(path)
 
     # -- writing -------------------------------------------------------------------------------
@@ -201,6 +205,8 @@ class LocalModelStore:
         self.root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=self.root, prefix=".staging-"))
         try:
+            import joblib  # on use, as in load
+
             joblib.dump(candidate.estimator, staging / MODEL_FILE)
             _write_json(staging / METRICS_FILE, record.metrics)
             _write_json(staging / METADATA_FILE, record.to_metadata())
