@@ -33,6 +33,7 @@ ALWAYS = {
     "docs/08-documentation.md",
     "docs/model-card.md",
     "docs/runbook.md",
+    "docs/security.md",
     "tests/conftest.py",
     "tests/test_cli.py",
     "tests/test_config.py",
@@ -107,6 +108,7 @@ PACKAGE = {
 REST = {
     "serving/__init__.py",
     "serving/app.py",
+    "serving/auth.py",
     "serving/bench.py",
     "serving/challenger_cli.py",
     "serving/cli.py",
@@ -131,6 +133,7 @@ REST = {
 REST_TESTS = {
     "tests/serving/serving_support.py",
     "tests/serving/test_app.py",
+    "tests/serving/test_auth.py",
     "tests/serving/test_bench.py",
     "tests/serving/test_challenger.py",
     "tests/serving/test_distribution.py",

@@ -32,6 +32,7 @@ import numpy.typing as npt
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ValidationError
@@ -40,6 +41,7 @@ from pydantic_core import to_json
 from ..monitoring.prediction_log import PredictionLogger
 from ..registry.base import CHALLENGER_ALIAS, CHAMPION_ALIAS
 from ..settings import Settings, get_settings
+from .auth import API_KEY_HEADER, CORS_ALLOWED_HEADERS, UNAUTHORIZED_DETAIL, ApiKeyCheck
 from .limits import BodySizeLimitMiddleware
 from .metrics import MetricsMiddleware, ServiceMetrics
 from .request_id import REQUEST_ID_STATE, ROUTING_KEY_STATE, RequestIdMiddleware
@@ -115,6 +117,7 @@ def create_app(
     )
     shadow = ShadowScorer(metrics, prediction_log) if settings.challenger_mode == "shadow" else None
     parser = RowParser(FeatureRow, max_rows=settings.max_rows_per_request)
+    api_key = ApiKeyCheck(settings.api_key)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -173,6 +176,7 @@ def create_app(
         response_model=PredictResponse,
         summary="Predict for one row or a list of rows",
         responses={
+            401: {"description": "API key required (api_key is set) and missing or wrong."},
             413: {"description": "Request body above the size limit."},
             422: {"description": "Invalid rows: every failing field is named."},
             503: {"description": "No model is loaded yet."},
@@ -193,6 +197,13 @@ def create_app(
         and the GIL) and bounded by ``max_rows_per_request``. In shadow mode the rows are
         handed to the challenger once the response is computed (see ``shadow.py``).
         """
+        if api_key.required and not api_key.allows(request.headers.get(API_KEY_HEADER)):
+            metrics.error("unauthorized")
+            return JSONResponse(
+                status_code=401,
+                content={"detail": UNAUTHORIZED_DETAIL},
+                headers={"WWW-Authenticate": "ApiKey"},
+            )
         state = request.scope["state"]
         try:
             route = router.route(state[ROUTING_KEY_STATE])
@@ -282,6 +293,14 @@ def create_app(
         metrics=metrics,
         endpoints=frozenset({"/predict", "/health", "/ready", "/model", "/metrics"}),
     )
+    if settings.cors_allow_origins:
+        # Outermost, so that a browser's preflight request is answered before anything else.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_allow_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=list(CORS_ALLOWED_HEADERS),
+        )
     return app
 
 

@@ -78,12 +78,19 @@ def bench(
         typer.echo("error: no champion model to serve: train one first (make train)", err=True)
         raise typer.Exit(code=2)
     bodies = request_bodies(_sample_rows(), rows)
+    # The service started here reads the same settings: send its key when it requires one.
+    headers = {} if settings.api_key is None else {"X-API-Key": settings.api_key.get_secret_value()}
     try:
         with _service(url) as base_url:
             predict_url = f"{base_url.rstrip('/')}/predict"
             if warmup:
                 run_load_test(
-                    predict_url, bodies, requests=warmup, concurrency=concurrency, max_seconds=30
+                    predict_url,
+                    bodies,
+                    requests=warmup,
+                    concurrency=concurrency,
+                    max_seconds=30,
+                    headers=headers,
                 )
             result = run_load_test(
                 predict_url,
@@ -92,6 +99,7 @@ def bench(
                 concurrency=concurrency,
                 max_seconds=max_seconds,
                 rows_per_request=rows,
+                headers=headers,
             )
     except LoadTestError as error:
         typer.echo(f"error: {error}", err=True)

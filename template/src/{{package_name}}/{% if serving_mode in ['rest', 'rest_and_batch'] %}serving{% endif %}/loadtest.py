@@ -11,7 +11,7 @@ import asyncio
 import json
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -109,14 +109,18 @@ def run_load_test(
     concurrency: int,
     max_seconds: float,
     rows_per_request: int = 1,
+    headers: Mapping[str, str] | None = None,
 ) -> LoadTestResult:
-    """Post ``bodies`` (in turn) to ``url``; stop after ``requests`` answers or ``max_seconds``."""
+    """Post ``bodies`` (in turn) to ``url``; stop after ``requests`` answers or ``max_seconds``.
+
+    ``headers`` are sent with every request (the API key of a service that requires one).
+    """
     if requests < 1 or concurrency < 1:
         raise LoadTestError("requests and concurrency must be at least 1")
     target = Target.from_url(url)
     tally = _Tally(requests=requests, deadline=time.monotonic() + max_seconds)
     started = time.perf_counter()
-    asyncio.run(_load(target, bodies, tally, min(concurrency, requests)))
+    asyncio.run(_load(target, bodies, tally, min(concurrency, requests), headers or {}))
     seconds = time.perf_counter() - started
     latencies = np.asarray(tally.latencies_ms, dtype=np.float64)
     if latencies.size == 0:
@@ -141,9 +145,16 @@ def run_load_test(
     )
 
 
-async def _load(target: Target, bodies: Sequence[bytes], tally: _Tally, clients: int) -> None:
+async def _load(
+    target: Target,
+    bodies: Sequence[bytes],
+    tally: _Tally,
+    clients: int,
+    headers: Mapping[str, str],
+) -> None:
+    extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
     head = (
-        f"POST {target.path} HTTP/1.1\r\nHost: {target.host}:{target.port}\r\n"
+        f"POST {target.path} HTTP/1.1\r\nHost: {target.host}:{target.port}\r\n{extra}"
         "Content-Type: application/json\r\nContent-Length: "
     ).encode()
     requests = [head + str(len(body)).encode() + b"\r\n\r\n" + body for body in bodies]

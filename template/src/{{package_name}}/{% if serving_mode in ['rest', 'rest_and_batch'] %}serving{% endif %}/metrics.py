@@ -69,7 +69,7 @@ OTHER_ENDPOINT: Final = "other"
 VARIANTS: Final = (CHAMPION_ALIAS, CHALLENGER_ALIAS)
 """Values of the ``variant`` label: which model answered (the registry alias it was loaded by)."""
 
-ERROR_KINDS: Final = ("invalid_input", "too_large", "not_ready", "internal")
+ERROR_KINDS: Final = ("invalid_input", "too_large", "unauthorized", "not_ready", "internal")
 """Values of the ``kind`` label of ``prediction_errors_total``."""
 
 
