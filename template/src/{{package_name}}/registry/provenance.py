@@ -21,7 +21,7 @@ def current_git_sha(cwd: Path | None = None) -> str | None:
     if git is None:
         return None
     try:
-        completed = subprocess.run(
+        completed = subprocess.run(  # noqa: S603 (a fixed git command, no outside input)
             [git, "rev-parse", "HEAD"],
             cwd=cwd,
             capture_output=True,
