@@ -155,3 +155,26 @@ def ruff(project: Path, files: Iterable[Path] | None = None) -> None:
             check=False,
         )
         assert result.returncode == 0, f"ruff {' '.join(args)}:\n{result.stdout}{result.stderr}"
+
+
+def assert_texts_kept(project: Path, answers: dict[str, object], keys: Iterable[str]) -> None:
+    """A project rendered from free-text `answers` is sound and holds each text unchanged.
+
+    Python compiles and passes ruff, data files parse, and the texts read back literally from
+    pyproject.toml (description, authors), the answers file (each of `keys`) and the README
+    (the project's name).
+    """
+    compile_python(project)
+    assert parse_data_files(project) > 0
+    ruff(project)
+
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["description"] == answers["description"]
+    assert pyproject["project"]["authors"] == [
+        {"name": answers["author_name"], "email": answers["author_email"]}
+    ]
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    for key in keys:
+        assert recorded[key] == answers[key], key
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert str(answers["project_name"]) in readme
