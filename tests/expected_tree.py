@@ -159,10 +159,12 @@ BATCH = {
     "batch/score.py",
     "batch/metrics.py",
     "batch/step.py",
+    "batch/checkpoint.py",
 }
 BATCH_TESTS = {
     "tests/batch/test_score.py",
     "tests/batch/test_batch_metrics.py",
+    "tests/batch/test_resume.py",
     "monitoring/prometheus/batch-alerts.yml",
     "monitoring/prometheus/batch-alerts.test.yml",
     "monitoring/grafana/dashboards/batch-scoring.json",

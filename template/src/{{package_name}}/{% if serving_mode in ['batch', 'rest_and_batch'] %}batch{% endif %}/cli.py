@@ -29,13 +29,15 @@ def batch(
     """Score INPUT_PATH with the champion into OUTPUT_PATH, in chunks; print a JSON summary.
 
     The output keeps the input's non-feature columns (ids) and adds the predictions; it appears
-    atomically, only once complete. With pushgateway_url set, the run's metrics are pushed.
+    atomically, only once complete. A run that was killed is resumed: run the same command again.
+    With pushgateway_url set, the run's metrics are pushed.
     """
     # Imported here: the project's command line imports this module for every command, and
     # pyarrow and the model stack are only needed when scoring.
     from ..console import settings_or_exit
     from ..inference import ModelUnavailableError
     from ..monitoring.push import PushError
+    from .checkpoint import BatchBusyError
     from .metrics import push_batch_metrics
     from .score import BatchInputError, default_input_path, default_output_path, score_file
 
@@ -44,7 +46,7 @@ def batch(
     destination = output_path or default_output_path(settings)
     try:
         summary = score_file(source, destination, settings, chunk_rows=chunk_rows)
-    except (BatchInputError, ModelUnavailableError) as error:
+    except (BatchInputError, BatchBusyError, ModelUnavailableError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=1) from None
     typer.echo(json.dumps(summary.to_dict()))

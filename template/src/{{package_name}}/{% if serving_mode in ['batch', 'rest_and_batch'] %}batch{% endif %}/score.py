@@ -2,13 +2,16 @@
 
 Memory stays bounded whatever the size of the input: the file is read ``batch_chunk_rows`` rows at
 a time (``pre_buffer=False`` stops pyarrow from reading whole column chunks ahead), each chunk is
-checked against the rules of the project's feature schema, predicted as one array and appended to
-the output as its own row group. Columns that are not features (an id, a timestamp, the true
-target) are passed through unchanged, so every prediction can be joined back to its row.
+checked against the rules of the project's feature schema, predicted as one array and kept as its
+own row group. Columns that are not features (an id, a timestamp, the true target) are passed
+through unchanged, so every prediction can be joined back to its row.
 
-The output appears atomically: it is written to a temporary file in the destination directory and
-renamed over the destination only once complete. A failure at any chunk leaves no partial file and
-an existing output untouched.
+A run is resumable and idempotent. Each scored chunk is kept on disk as it is done (see
+``checkpoint``): a run killed half-way and started again scores only the chunks it had not
+finished, and gives the same output as a run that was never interrupted, each row once. The output
+appears atomically: the chunks are joined into a temporary file in the destination directory,
+which is renamed over the destination only once complete. A failure leaves no partial output and
+an existing output untouched; an input that breaks the schema also leaves no chunks behind.
 """
 
 import contextlib
@@ -28,6 +31,7 @@ import pyarrow.parquet as pq
 from ..inference import ServingModel, load_champion
 from ..settings import Settings
 from ..tasks import ALLOWED_VALUES, VALUE_RANGES
+from .checkpoint import Checkpoint, RunKey
 
 
 class BatchInputError(ValueError):
@@ -46,6 +50,8 @@ class BatchSummary:
     model_version: str
     runtime: str
     """What ran the model: ``sklearn`` or ``onnx``."""
+    resumed_chunks: int
+    """Chunks taken as they were from an interrupted run of the same input, instead of scored."""
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as JSON-ready data."""
@@ -87,24 +93,35 @@ def score_file(
     rows_per_chunk = chunk_rows if chunk_rows is not None else settings.batch_chunk_rows
 
     output_path.parent.mkdir(parents=True, exist_ok=True)
-    # Same directory, so the final rename cannot cross file systems; a unique name, so concurrent
-    # runs do not collide; created by the Parquet writer, so it gets the usual permissions (a
-    # ``mkstemp`` file would be readable by its owner only).
+    # Same directory, so the final rename cannot cross file systems; created by the Parquet
+    # writer, so it gets the usual permissions (a ``mkstemp`` file would be its owner's only).
     temporary = output_path.with_name(f".{output_path.name}.{uuid.uuid4().hex}.partial")
-    try:
-        with _open_parquet(input_path) as source:
-            rows, chunks = _score_chunks(
-                source, serving_model, temporary, rows_per_chunk, input_path
-            )
-            expected = source.metadata.num_rows
-        if rows != expected:
-            # Cannot happen with a sound reader; checked because a short output would otherwise
-            # be silently published as complete.
-            raise RuntimeError(f"scored {rows} rows but {input_path} has {expected}")
-        _publish(temporary, output_path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    with _open_parquet(input_path) as source:
+        key = RunKey.of(
+            input_path,
+            model_version=serving_model.version,
+            runtime=serving_model.runtime,
+            chunk_rows=rows_per_chunk,
+        )
+        with Checkpoint.claim(output_path, key) as checkpoint:
+            try:
+                chunks, resumed = _score_chunks(
+                    source, serving_model, checkpoint, rows_per_chunk, input_path
+                )
+                rows = checkpoint.join(max(chunks, 1), temporary)
+                expected = source.metadata.num_rows
+                if rows != expected:
+                    # Cannot happen with a sound reader; checked because a short output would
+                    # otherwise be silently published as complete.
+                    raise RuntimeError(f"scored {rows} rows but {input_path} has {expected}")
+                _publish(temporary, output_path)
+            except BatchInputError:
+                # The input itself is at fault: its chunks are of no use to the next run.
+                checkpoint.discard()
+                raise
+            finally:
+                temporary.unlink(missing_ok=True)
+            checkpoint.discard()
     return BatchSummary(
         input_path=input_path,
         output_path=output_path,
@@ -113,6 +130,7 @@ def score_file(
         seconds=round(time.perf_counter() - started, 3),
         model_version=serving_model.version,
         runtime=serving_model.runtime,
+        resumed_chunks=resumed,
     )
 
 
@@ -127,11 +145,11 @@ def _open_parquet(path: Path) -> pq.ParquetFile:
 def _score_chunks(
     source: pq.ParquetFile,
     model: ServingModel,
-    destination: Path,
+    checkpoint: Checkpoint,
     rows_per_chunk: int,
     input_path: Path,
 ) -> tuple[int, int]:
-    """Write the scored chunks of ``source`` to ``destination``; return (rows, chunks)."""
+    """Score the chunks of ``source`` that ``checkpoint`` lacks; return (chunks, resumed)."""
     names: list[str] = list(source.schema_arrow.names)
     missing = [feature for feature in model.features if feature not in names]
     if missing:
@@ -141,26 +159,23 @@ def _score_chunks(
         )
     passthrough = [name for name in names if name not in model.features]
 
-    writer: pq.ParquetWriter | None = None
-    rows = chunks = 0
-    try:
-        for batch in source.iter_batches(batch_size=rows_per_chunk):
-            table = _score_chunk(batch, model, passthrough, first_row=rows, input_path=input_path)
-            if writer is None:
-                writer = pq.ParquetWriter(destination, table.schema)
-            writer.write_table(table)
-            rows += batch.num_rows
-            chunks += 1
-        if writer is None:
-            # An empty input still gets an output file, with the same columns and types.
-            empty = source.schema_arrow.empty_table()
-            table = _score_chunk(empty, model, passthrough, first_row=0, input_path=input_path)
-            writer = pq.ParquetWriter(destination, table.schema)
-            writer.write_table(table)
-    finally:
-        if writer is not None:
-            writer.close()
-    return rows, chunks
+    first_row = chunks = resumed = 0
+    for batch in source.iter_batches(batch_size=rows_per_chunk):
+        if checkpoint.holds(chunks, batch.num_rows):
+            resumed += 1
+        else:
+            table = _score_chunk(
+                batch, model, passthrough, first_row=first_row, input_path=input_path
+            )
+            checkpoint.save(chunks, table)
+        first_row += batch.num_rows
+        chunks += 1
+    if chunks == 0:
+        # An empty input still gets an output, with the same columns and types.
+        empty = source.schema_arrow.empty_table()
+        table = _score_chunk(empty, model, passthrough, first_row=0, input_path=input_path)
+        checkpoint.save(0, table)
+    return chunks, resumed
 
 
 def _score_chunk(
