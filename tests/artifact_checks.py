@@ -11,12 +11,16 @@ file and `promtool test rules` on every unit test of them. Any finding, warnings
 Thousands of combinations share their artifacts byte for byte, and a validator's verdict depends
 only on the bytes it reads: `ArtifactValidators` runs each validator once per distinct input (a
 file, or the whole directory a tool reads, such as a kustomize tree) and counts what it validated.
+
+`secret_findings` is the secret scan of the generated `make audit` (detect-secrets), run by
+tests/test_artifact_validators.py on the covering set of combinations rather than on every one.
 """
 
 from __future__ import annotations
 
 import collections
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -298,3 +302,51 @@ class ArtifactValidators:
                     line for line in output.splitlines() if line and not line.startswith("INFO")
                 ]
                 assert findings == [], f"kubernetes-validate on {overlay}:\n{output}"
+
+
+# -- the secret scan of `make audit` ----------------------------------------------------------
+
+_AUDIT_SETTING = re.compile(r"^(?P<name>[A-Z_]+) := (?P<value>.*)$", re.MULTILINE)
+
+
+def audit_setting(project: Path, name: str) -> str:
+    """A setting of the project's make/audit.mk, as the shell receives it (`$$` is `$`)."""
+    text = (project / "make" / "audit.mk").read_text()
+    settings = {match["name"]: match["value"] for match in _AUDIT_SETTING.finditer(text)}
+    return settings[name].replace("$$", "$")
+
+
+def secret_findings(files: list[Path], cwd: Path, processes: int = 2) -> list[str]:
+    """`path:line: type` of every secret detect-secrets finds in `files`, as `make audit` runs it.
+
+    The generator's detect-secrets (a dev dependency, the version make/audit.mk pins), offline
+    (`--no-verify`), with every plugin and filter at its default; the files (named relative to
+    `cwd` in the findings) split over `processes` runs side by side: one file takes 30 ms, most of
+    it in the plugins' regular expressions.
+    """
+    names = [str(path.relative_to(cwd)) for path in files]
+    chunks = [names[start::processes] for start in range(processes)]
+    runs = [
+        subprocess.Popen(
+            [tool("detect-secrets-hook"), "--no-verify", "--json", *chunk],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for chunk in chunks
+        if chunk
+    ]
+    findings: list[str] = []
+    for process in runs:
+        stdout, stderr = process.communicate()
+        # 0: nothing found; 1: findings, as JSON on stdout; anything else: the scan failed.
+        assert process.returncode in {0, 1}, f"detect-secrets-hook failed:\n{stdout}{stderr}"
+        if process.returncode == 1:
+            results = json.loads(stdout)["results"]
+            findings += [
+                f"{name}:{secret['line_number']}: {secret['type']}"
+                for name, secrets in results.items()
+                for secret in secrets
+            ]
+    return sorted(findings)

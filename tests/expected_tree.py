@@ -56,6 +56,7 @@ ALWAYS = {
     "tests/monitoring/test_drift.py",
     "tests/monitoring/test_performance.py",
     "tests/monitoring/test_tables.py",
+    "make/audit.mk",
     "make/drift.mk",
     "make/monitoring-check.mk",
     "make/performance.mk",

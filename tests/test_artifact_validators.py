@@ -2,21 +2,36 @@
 
 The render-matrix test runs `ArtifactValidators` on every combination. These tests prove that each
 validator really fails on a finding (a validator that always passes would prove nothing), using a
-rendered project with one defect planted per check.
+rendered project with one defect planted per check. The secret scan of the generated `make audit`
+(detect-secrets) runs here on the covering set of combinations: no option's files hold anything
+that looks like a secret, and a planted one fails it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import importlib.metadata
+import os
 import re
 import shutil
-from collections.abc import Callable
+import stat
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mlops_new import questions, render
-from tests.artifact_checks import ArtifactValidators
+from mlops_new import matrix, questions, render
+from tests import fast_render
+from tests.artifact_checks import (
+    ArtifactValidators,
+    audit_setting,
+    files_under,
+    secret_findings,
+    tool,
+)
 
 QUESTIONNAIRE = questions.load()
 
@@ -200,3 +215,118 @@ def test_two_images_serving_leaves_training_out(
     assert runtime.count("USER 10001:10001") == 1 and training.count("USER 10001:10001") == 1
     assert ("HEALTHCHECK" in runtime) == (serving_mode != "batch")
     assert ("COPY dags ./dags" in training) == (orchestrator == "airflow")
+
+
+# -- the secret scan of the generated `make audit` ----------------------------------------------
+
+
+@contextlib.contextmanager
+def fast_rendering() -> Iterator[None]:
+    """The render matrix's shortcuts (tests/fast_render.py): the same bytes, much sooner."""
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(fast_render.compiled_code_cache())
+        stack.enter_context(fast_render.memoised_rendering())
+        stack.enter_context(fast_render.without_git_index_sync())
+        stack.enter_context(fast_render.cached_template_config())
+        stack.enter_context(fast_render.cached_render_context())
+        stack.enter_context(fast_render.shared_template_snapshot())
+        stack.enter_context(fast_render.memoised_paths())
+        stack.enter_context(fast_render.link_free_destination())
+        yield
+
+
+@pytest.fixture(scope="module")
+def covering_projects(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """The covering set of copier.yml, rendered: every value of every option and every pair of
+    interacting options at least once, so each option's files are in one of these projects."""
+    root = tmp_path_factory.mktemp("covering")
+    with fast_rendering():
+        return [
+            render.render(QUESTIONNAIRE.resolve(combo).answers, root / matrix.label(combo))
+            for combo in matrix.covering(QUESTIONNAIRE)
+        ]
+
+
+def test_generated_projects_hold_nothing_like_a_secret(covering_projects: list[Path]) -> None:
+    """detect-secrets, as `make audit` runs it, finds nothing in any file of any option.
+
+    Each distinct file (path and bytes) is scanned once; none is hidden by the scan's exclusions.
+    """
+    exclude = re.compile(audit_setting(covering_projects[0], "SECRETS_EXCLUDE"))
+    distinct: dict[tuple[str, str], Path] = {}
+    for project in covering_projects:
+        for path in files_under(project):
+            relative = path.relative_to(project).as_posix()
+            assert not exclude.search(relative), f"make audit does not scan {relative}"
+            distinct.setdefault((relative, hashlib.sha256(path.read_bytes()).hexdigest()), path)
+    findings = secret_findings(list(distinct.values()), cwd=covering_projects[0].parent)
+    assert findings == [], (
+        "detect-secrets flags these lines of generated projects (reword a placeholder that only "
+        "looks like a secret, or mark the line `# pragma: allowlist secret` with the reason):\n"
+        + "\n".join(findings)
+    )
+
+
+def test_make_audit_pins_the_tested_detect_secrets(compose_project: Path) -> None:
+    pin = audit_setting(compose_project, "DETECT_SECRETS")
+    assert pin == f"detect-secrets=={importlib.metadata.version('detect-secrets')}"
+
+
+PLANTED_SECRET = 'DATABASE_PASSWORD = "Kx83-not-a-placeholder"\n'
+
+
+def fake_uv(directory: Path) -> Path:
+    """A `uv` for make/audit.mk's `$(UV) tool run --from PIN COMMAND ARGS`: the generator's own
+    COMMAND (no download, no network)."""
+    script = directory / "uv"
+    script.write_text(
+        "#!/bin/sh\n"
+        '[ "$1 $2 $3" = "tool run --from" ] || { echo "unexpected: uv $*" >&2; exit 97; }\n'
+        "shift 4\n"
+        f'command="{Path(tool("detect-secrets-hook")).parent}/$1"\n'
+        "shift\n"
+        'exec "$command" "$@"\n'
+    )
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return script
+
+
+@pytest.mark.parametrize("git", [True, False], ids=["git repository", "no git"])
+def test_make_audit_leaks_fails_on_a_secret_and_skips_what_is_never_committed(
+    compose_project: Path, tmp_path: Path, git: bool
+) -> None:
+    """`make audit-leaks` scans what a commit can hold, fails on a secret, honours the pragma."""
+    project = tmp_path / "project"
+    for name in ("Makefile", ".gitignore", "make/audit.mk"):
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(compose_project / name, project / name)
+    # Where a secret is expected (the environment, outputs, local settings, lock hashes): skipped.
+    for name in (".venv/lib/site.py", "data/raw.py", "models/model.py", ".env", "uv.lock"):
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(PLANTED_SECRET)
+    leak = project / "src" / "settings.py"
+    leak.parent.mkdir()
+    leak.write_text(PLANTED_SECRET)
+    if git:
+        subprocess.run(["git", "init", "-q", str(project)], check=True)
+    env = {**os.environ, "UV": str(fake_uv(tmp_path))}
+
+    def audit_leaks() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["make", "--no-print-directory", "audit-leaks"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    found = audit_leaks()
+    assert found.returncode != 0, found.stdout + found.stderr
+    flagged = re.findall(r"^Location:\s+(?:\./)?(\S+):\d+$", found.stdout, re.MULTILINE)
+    assert flagged == ["src/settings.py"], found.stdout + found.stderr
+
+    leak.write_text(PLANTED_SECRET.rstrip("\n") + "  # pragma: allowlist secret\n")
+    clean = audit_leaks()
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "no secret found" in clean.stdout
