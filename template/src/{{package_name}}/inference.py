@@ -20,8 +20,10 @@ from typing import Any, Final, Protocol
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
+from .columns import to_numpy
 from .registry.base import CHALLENGER_ALIAS, CHAMPION_ALIAS, ModelNotFoundError, ModelRecord
 from .registry.local import LocalModelStore
 from .runtime import RUNTIME, load_predictor
@@ -81,17 +83,19 @@ def read_reference_profile(path: Path) -> ReferenceProfile | None:
     if not path.is_file():
         return None
     try:
-        frame = pd.read_parquet(path, columns=[*FEATURES, PREDICTION_COLUMN])
-    except (OSError, ValueError, KeyError) as error:
+        table = pq.ParquetFile(path).read(columns=[*FEATURES, PREDICTION_COLUMN])
+    except (OSError, ValueError, KeyError, pa.ArrowException) as error:
         logger.warning("cannot read the reference data %s: %s", path, error)
         return None
-    if frame.empty:
+    if table.num_rows == 0:
         return None
-    features = frame.loc[:, list(FEATURES)].to_numpy(dtype=np.float64)
+    features = np.column_stack(
+        [np.asarray(to_numpy(table.column(name)), dtype=np.float64) for name in FEATURES]
+    )
     return ReferenceProfile(
         low=features.min(axis=0),
         high=features.max(axis=0),
-        predictions=frame[PREDICTION_COLUMN].to_numpy(dtype=np.float64),
+        predictions=np.asarray(to_numpy(table.column(PREDICTION_COLUMN)), dtype=np.float64),
     )
 
 

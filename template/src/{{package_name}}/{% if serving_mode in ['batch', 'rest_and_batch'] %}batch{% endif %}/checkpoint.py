@@ -134,7 +134,8 @@ class Checkpoint:
         rows = 0
         try:
             for index in range(chunks):
-                table = pq.read_table(self._part(index))
+                # ParquetFile.read, not pq.read_table: the latter imports pandas (see columns.py).
+                table = pq.ParquetFile(self._part(index)).read()
                 if writer is None:
                     writer = pq.ParquetWriter(destination, table.schema)
                 writer.write_table(table, row_group_size=max(table.num_rows, 1))

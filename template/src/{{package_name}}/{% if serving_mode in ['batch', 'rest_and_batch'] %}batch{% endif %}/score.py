@@ -28,6 +28,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..columns import to_arrow, to_numpy
 from ..inference import ServingModel, load_champion
 from ..settings import Settings
 from ..tasks import ALLOWED_VALUES, VALUE_RANGES
@@ -201,7 +202,7 @@ def _score_chunk(
             "predictions would overwrite: rename them"
         )
     columns = [chunk.column(name) for name in passthrough]
-    columns += [pa.array(values) for values in outputs.values()]
+    columns += [to_arrow(values) for values in outputs.values()]
     return pa.Table.from_arrays(columns, names=[*passthrough, *outputs])
 
 
@@ -216,11 +217,8 @@ def _checked_matrix(
     fails, to say exactly what is wrong (see ``_explain``).
     """
     try:
-        # Arrow float columns without nulls convert without a copy; nulls become NaN.
-        columns = [
-            np.asarray(chunk.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
-            for name in features
-        ]
+        # Number columns without nulls convert without a copy; nulls become NaN.
+        columns = [np.asarray(to_numpy(chunk.column(name)), dtype=np.float64) for name in features]
     except (ValueError, TypeError, pa.ArrowException):
         return None  # Text or another type that is not a number.
     matrix = np.empty((chunk.num_rows, len(features)), dtype=np.float64)
