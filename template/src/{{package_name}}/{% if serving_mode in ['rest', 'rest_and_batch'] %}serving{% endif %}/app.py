@@ -4,9 +4,11 @@ Endpoints:
 
 - ``POST /predict``: one row (a JSON object) or a list of rows; returns one prediction per row and
   the model version. 422 names every invalid field, 413 refuses a body above
-  ``settings.max_request_bytes``, 503 while no model is loaded. The ``X-Model-Variant`` response
-  header says which model answered (``champion`` or ``challenger``) and ``X-Request-ID`` the
-  request's id (see ``request_id.py``); the body is the same whichever model answered.
+  ``settings.max_request_bytes``, 408 one that has not arrived within
+  ``settings.request_body_timeout_seconds`` (see ``limits.py``), 503 while no model is loaded.
+  The ``X-Model-Variant`` response header says which model answered (``champion`` or
+  ``challenger``) and ``X-Request-ID`` the request's id (see ``request_id.py``); the body is the
+  same whichever model answered.
 - ``GET /health``: liveness, always 200 while the process serves requests.
 - ``GET /ready``: readiness, 503 until a champion is loaded, then 200 with its version.
 - ``GET /model``: the champion's version, metrics, features and training time.
@@ -177,6 +179,7 @@ def create_app(
         summary="Predict for one row or a list of rows",
         responses={
             401: {"description": "API key required (api_key is set) and missing or wrong."},
+            408: {"description": "Request body not received within the time limit."},
             413: {"description": "Request body above the size limit."},
             422: {"description": "Invalid rows: every failing field is named."},
             503: {"description": "No model is loaded yet."},
@@ -280,12 +283,13 @@ def create_app(
         """Expose the service's metrics in the Prometheus text format."""
         return Response(content=generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    # Middleware run outermost first: metrics see every request, 413s included, and every
-    # response carries its request id.
+    # Middleware run outermost first: metrics see every request, 413s and 408s included, and
+    # every response carries its request id.
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_request_bytes,
-        on_reject=lambda: metrics.error("too_large"),
+        timeout_seconds=settings.request_body_timeout_seconds,
+        on_reject=metrics.error,
     )
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(

@@ -3,7 +3,8 @@
 Metric names are fixed (not prefixed with the project name) so that the alert rules and dashboards
 of every generated project read the same series:
 
-- ``http_requests_total{endpoint, status}``: requests served, by route and HTTP status.
+- ``http_requests_total{endpoint, status}``: requests served, by route and HTTP status; 499
+  (nginx's code) is a request whose client went away before any answer, not a server error.
 - ``http_request_duration_seconds{endpoint, status}``: latency histogram, from the first byte of
   the request to the last byte of the response (work done after it, such as shadow scoring, is
   not the client's latency); the latency objective (``latency_slo_ms``) is one of its bucket
@@ -18,7 +19,8 @@ of every generated project read the same series:
   per-feature input statistics (see ``collectors.FeatureStatistics``); off when
   ``feature_metrics`` is false.
 - ``prediction_errors_total{kind}``: failed prediction requests, counted where they fail:
-  ``invalid_input`` (422), ``too_large`` (413), ``not_ready`` (503), ``internal`` (500).
+  ``invalid_input`` (422), ``too_large`` (413), ``body_timeout`` (408), ``unauthorized`` (401),
+  ``not_ready`` (503), ``internal`` (500).
 - ``model_info{name, version, variant}``: 1 for each loaded model; ``model_ready``: 1 when a
   champion is loaded, 0 otherwise.
 - ``prediction_log_rows_total``, ``prediction_log_dropped_rows_total``: rows written to the
@@ -69,8 +71,22 @@ OTHER_ENDPOINT: Final = "other"
 VARIANTS: Final = (CHAMPION_ALIAS, CHALLENGER_ALIAS)
 """Values of the ``variant`` label: which model answered (the registry alias it was loaded by)."""
 
-ERROR_KINDS: Final = ("invalid_input", "too_large", "unauthorized", "not_ready", "internal")
+ERROR_KINDS: Final = (
+    "invalid_input",
+    "too_large",
+    "body_timeout",
+    "unauthorized",
+    "not_ready",
+    "internal",
+)
 """Values of the ``kind`` label of ``prediction_errors_total``."""
+
+CLIENT_CLOSED_STATUS: Final = 499
+"""Status recorded for a request whose client disconnected before any answer (nginx's code).
+
+Nothing is sent, and the client's leaving is not the service's failure: counted as a 5xx, clients
+that give up (a slow upload abandoned, a caller's own timeout) would page as server errors.
+"""
 
 
 class ServiceMetrics:
@@ -225,14 +241,16 @@ class MetricsMiddleware:
         path: str = scope["path"]
         endpoint = path if path in self.endpoints else OTHER_ENDPOINT
         # An exception escaping the app becomes a 500 further out (Starlette's error middleware),
-        # so 500 is what is recorded unless a response start is seen.
+        # so 500 is what is recorded unless a response start is seen. An app that returns
+        # without answering does so because the client went away (see ``limits.py``).
         status = 500
-        recorded = False
+        started = recorded = returned = False
 
         async def send_and_capture(message: Message) -> None:
-            nonlocal status, recorded
+            nonlocal status, started, recorded
             if message["type"] == "http.response.start":
                 status = message["status"]
+                started = True
             await send(message)
             if message["type"] == "http.response.body" and not message.get("more_body", False):
                 recorded = True
@@ -241,8 +259,11 @@ class MetricsMiddleware:
         start = time.perf_counter()
         try:
             await self.app(scope, receive, send_and_capture)
+            returned = True
         finally:
             if not recorded:
+                if returned and not started:
+                    status = CLIENT_CLOSED_STATUS
                 self._observe(endpoint, status, time.perf_counter() - start)
 
     def _observe(self, endpoint: str, status: int, seconds: float) -> None:
